@@ -1,0 +1,42 @@
+// Package builtin lists the components that the ndalab binary serves itself
+// (ndalab plugin serve KIND/NAME). It is the one place where built-ins are
+// registered; the list is sorted by kind, then name.
+package builtin
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ndalab/ndalab/core"
+)
+
+// Plugin is one built-in component.
+type Plugin struct {
+	Kind core.Kind
+	Name string
+	// New returns a fresh component; each plugin process calls it once.
+	New func() core.Component
+}
+
+// ID is "kind/name".
+func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
+
+// All returns every built-in, sorted by kind then name.
+func All() []Plugin {
+	all := []Plugin{
+		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+	}
+	slices.SortFunc(all, func(a, b Plugin) int { return strings.Compare(a.ID(), b.ID()) })
+	return all
+}
+
+// Lookup finds the built-in with the given "kind/name".
+func Lookup(id string) (Plugin, error) {
+	for _, p := range All() {
+		if p.ID() == id {
+			return p, nil
+		}
+	}
+	return Plugin{}, fmt.Errorf("%w: no built-in plugin %q", core.ErrNotFound, id)
+}
