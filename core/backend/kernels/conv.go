@@ -1,0 +1,282 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// ConvShape describes a 2-D convolution of one C×H×W image by K filters of
+// C×KH×KW, with the same stride and zero padding on both axes. Weights are
+// laid out K×C×KH×KW, as in PyTorch.
+type ConvShape struct {
+	C, H, W int // input channels, height, width
+	K       int // output channels
+	KH, KW  int // kernel height, width
+	Stride  int
+	Pad     int
+}
+
+// OutH is the output height.
+func (s ConvShape) OutH() int { return (s.H+2*s.Pad-s.KH)/s.Stride + 1 }
+
+// OutW is the output width.
+func (s ConvShape) OutW() int { return (s.W+2*s.Pad-s.KW)/s.Stride + 1 }
+
+// InSize is C*H*W, the values of one input image.
+func (s ConvShape) InSize() int { return s.C * s.H * s.W }
+
+// OutSize is K*OutH*OutW, the values of one output image.
+func (s ConvShape) OutSize() int { return s.K * s.OutH() * s.OutW() }
+
+// WeightSize is K*C*KH*KW.
+func (s ConvShape) WeightSize() int { return s.K * s.C * s.KH * s.KW }
+
+// Validate reports a shape that cannot be convolved.
+func (s ConvShape) Validate() error {
+	switch {
+	case s.C < 1 || s.H < 1 || s.W < 1 || s.K < 1 || s.KH < 1 || s.KW < 1:
+		return fmt.Errorf("conv shape %+v: every size must be positive", s)
+	case s.Stride < 1 || s.Pad < 0:
+		return fmt.Errorf("conv shape %+v: stride must be ≥ 1 and padding ≥ 0", s)
+	case s.OutH() < 1 || s.OutW() < 1:
+		return fmt.Errorf("conv shape %+v: kernel larger than padded input", s)
+	}
+	return nil
+}
+
+// Conv runs one convolution shape over batches of images, in parallel over
+// images on up to Workers goroutines. It keeps per-worker scratch buffers
+// between calls, so a Conv must not be used by two goroutines at once; make
+// one per layer.
+type Conv struct {
+	Shape   ConvShape
+	Workers int
+
+	scratch []convScratch
+	wr      []float32 // tap-major weights for the shift method
+}
+
+type convScratch struct {
+	cols []float32 // im2col matrix of a group of images, CKK × g·P
+	out  []float32 // a group's K × g·P product or gathered gradient
+	dw   []float32 // this worker's weight gradient, K × CKK
+}
+
+// NewConv returns a Conv for s with the given worker count (≥ 1). It panics
+// on an invalid shape; validate shapes from configs with ConvShape.Validate.
+func NewConv(s ConvShape, workers int) *Conv {
+	if err := s.Validate(); err != nil {
+		panic("kernels: " + err.Error())
+	}
+	return &Conv{Shape: s, Workers: max(1, workers)}
+}
+
+// groupSize is how many images share one GEMM. Small output planes (a 7×7
+// map has 49 positions) make thin products that BLAS runs far below peak;
+// stacking images side by side widens them to a few hundred columns.
+func (cv *Conv) groupSize(n int) int {
+	const targetCols = 384
+	p := cv.Shape.OutH() * cv.Shape.OutW()
+	return max(1, min(n, (targetCols+p-1)/p))
+}
+
+// parallel runs fn over contiguous image ranges, one per worker.
+func (cv *Conv) parallel(n int, fn func(w, lo, hi int)) {
+	workers := min(cv.Workers, n)
+	for len(cv.scratch) < workers {
+		cv.scratch = append(cv.scratch, convScratch{})
+	}
+	if workers <= 1 {
+		fn(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := split(n, workers, w)
+		wg.Go(func() { fn(w, lo, hi) })
+	}
+	wg.Wait()
+}
+
+// Forward computes y = conv(x, w) + bias for n images: x is n×C×H×W, w is
+// K×C×KH×KW, bias is K values or nil, y is n×K×OH×OW and is overwritten.
+func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
+	s := cv.Shape
+	cv.check(n, x, y)
+	mustLen("weights", w, s.WeightSize())
+	if bias != nil {
+		mustLen("bias", bias, s.K)
+	}
+	if s.useShift() {
+		cv.shiftForward(n, x, w, bias, y)
+		return
+	}
+	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
+	g := cv.groupSize(n)
+
+	cv.parallel(n, func(wk, lo, hi int) {
+		sc := &cv.scratch[wk]
+		for i := lo; i < hi; i += g {
+			nb := min(g, hi-i)
+			cols := grow(&sc.cols, ckk*nb*p)
+			for b := range nb {
+				im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+			}
+			if nb == 1 {
+				yi := y[i*s.OutSize() : (i+1)*s.OutSize()]
+				Sgemm(false, false, s.K, p, ckk, 1, w, ckk, cols, p, 0, yi, p)
+				addChannelBias(yi, bias, p)
+				continue
+			}
+
+			// Scatter the K × nb·P product back to nb images of K×P.
+			out := grow(&sc.out, s.K*nb*p)
+			Sgemm(false, false, s.K, nb*p, ckk, 1, w, ckk, cols, nb*p, 0, out, nb*p)
+			for b := range nb {
+				yi := y[(i+b)*s.OutSize() : (i+b+1)*s.OutSize()]
+				for k := range s.K {
+					copy(yi[k*p:(k+1)*p], out[k*nb*p+b*p:])
+				}
+				addChannelBias(yi, bias, p)
+			}
+		}
+	})
+}
+
+// BackwardData computes dx, the gradient with respect to the input, from dy
+// (n×K×OH×OW) and w. dx (n×C×H×W) is overwritten.
+func (cv *Conv) BackwardData(n int, dy, w, dx []float32) {
+	s := cv.Shape
+	cv.check(n, dx, dy)
+	mustLen("weights", w, s.WeightSize())
+	if s.useShift() {
+		cv.shiftBackwardData(n, dy, w, dx)
+		return
+	}
+	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
+	g := cv.groupSize(n)
+
+	cv.parallel(n, func(wk, lo, hi int) {
+		sc := &cv.scratch[wk]
+		for i := lo; i < hi; i += g {
+			nb := min(g, hi-i)
+			dyg, ld := cv.gather(sc, dy, i, nb)
+			cols := grow(&sc.cols, ckk*nb*p)
+			Sgemm(true, false, ckk, nb*p, s.K, 1, w, ckk, dyg, ld, 0, cols, nb*p)
+			for b := range nb {
+				dxi := dx[(i+b)*s.InSize() : (i+b+1)*s.InSize()]
+				clear(dxi)
+				col2im(s, cols, nb*p, b*p, dxi)
+			}
+		}
+	})
+}
+
+// BackwardWeights adds the gradients with respect to the weights and the
+// bias to dw (K×C×KH×KW) and db (K values, or nil to skip), from the input x
+// and the output gradient dy of n images.
+func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
+	s := cv.Shape
+	cv.check(n, x, dy)
+	mustLen("weight gradient", dw, s.WeightSize())
+	if db != nil {
+		mustLen("bias gradient", db, s.K)
+	}
+	p0 := s.OutH() * s.OutW()
+	if db != nil {
+		sumChannels(n, s.K, p0, dy, db)
+	}
+	if s.useShift() {
+		cv.shiftBackwardWeights(n, x, dy, dw)
+		return
+	}
+	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
+	g := cv.groupSize(n)
+
+	cv.parallel(n, func(wk, lo, hi int) {
+		sc := &cv.scratch[wk]
+
+		// Worker 0 adds straight into dw; the others into their own buffer,
+		// summed below, so no two goroutines write one slice.
+		acc := dw
+		if wk > 0 {
+			acc = grow(&sc.dw, s.WeightSize())
+			clear(acc)
+		}
+		for i := lo; i < hi; i += g {
+			nb := min(g, hi-i)
+			cols := grow(&sc.cols, ckk*nb*p)
+			for b := range nb {
+				im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+			}
+			dyg, ld := cv.gather(sc, dy, i, nb)
+			Sgemm(false, true, s.K, ckk, nb*p, 1, dyg, ld, cols, nb*p, 1, acc, ckk)
+		}
+	})
+	for wk := 1; wk < min(cv.Workers, n); wk++ {
+		addTo(dw, cv.scratch[wk].dw[:s.WeightSize()])
+	}
+}
+
+// gather returns the output gradient of images [i, i+nb) as one K × nb·P
+// matrix and its row stride, copying only when nb > 1.
+func (cv *Conv) gather(sc *convScratch, dy []float32, i, nb int) ([]float32, int) {
+	s := cv.Shape
+	p := s.OutH() * s.OutW()
+	if nb == 1 {
+		return dy[i*s.OutSize() : (i+1)*s.OutSize()], p
+	}
+	out := grow(&sc.out, s.K*nb*p)
+	for b := range nb {
+		src := dy[(i+b)*s.OutSize():]
+		for k := range s.K {
+			copy(out[k*nb*p+b*p:k*nb*p+(b+1)*p], src[k*p:(k+1)*p])
+		}
+	}
+	return out, nb * p
+}
+
+func (cv *Conv) check(n int, in, out []float32) {
+	mustLen("input", in, n*cv.Shape.InSize())
+	mustLen("output", out, n*cv.Shape.OutSize())
+}
+
+// addChannelBias adds bias[k] to the p values of channel k of one image.
+func addChannelBias(y, bias []float32, p int) {
+	if bias == nil {
+		return
+	}
+	for k, b := range bias {
+		row := y[k*p : (k+1)*p]
+		for j := range row {
+			row[j] += b
+		}
+	}
+}
+
+// sumChannels adds to db[k] the sum of channel k of n images of K×P.
+func sumChannels(n, k, p int, dy, db []float32) {
+	for i := range n {
+		for c := range k {
+			var s float32
+			for _, v := range dy[(i*k+c)*p : (i*k+c+1)*p] {
+				s += v
+			}
+			db[c] += s
+		}
+	}
+}
+
+// grow returns (*buf)[:n], reallocating only when the capacity is short.
+func grow(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
+}
+
+func mustLen(what string, s []float32, n int) {
+	if len(s) != n {
+		panic(fmt.Sprintf("kernels: %s has %d values, want %d", what, len(s), n))
+	}
+}

@@ -1,0 +1,19 @@
+// Package kernels holds the raw compute kernels behind ndalab's hot paths:
+// single-precision GEMM, 2-D convolution in N×C×H×W layout (forward,
+// backward-data, backward-weights), fused bias + activation, nearest ×2
+// upsampling, linear layers and batch normalisation. Every kernel works on
+// plain []float32 slices that the caller owns; none allocates per call once
+// its scratch buffers have grown, and none imports gorgonia, so the backend
+// can wrap them in custom gorgonia Ops and model plugins can call them
+// directly.
+//
+// GEMM goes to OpenBLAS through cgo when the package is built with the
+// `openblas` build tag (libopenblas-dev), and to gonum's pure-Go BLAS
+// otherwise. The convolution kernels parallelise over images themselves, with
+// a small fixed worker count, so OpenBLAS is held to one thread: two levels
+// of threading on two cores only fight.
+//
+// Shapes are row-major throughout. A kernel panics when slice lengths do not
+// match the shapes it is given: that is a bug in the caller, never bad user
+// input, which the layers above validate first.
+package kernels

@@ -1,0 +1,222 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"testing"
+)
+
+func TestBiasActivateGradients(t *testing.T) {
+	const n, c, p = 3, 4, 5
+	for _, act := range []Activation{Identity, ReLU, LeakyReLU, Tanh} {
+		t.Run(act.String(), func(t *testing.T) {
+			r := newRand(4)
+			x := randSlice(r, n*c*p)
+			bias := randSlice(r, c)
+			probe := randSlice(r, n*c*p)
+			y := make([]float32, len(x))
+			fwd := func() {
+				copy(y, x)
+				BiasActivate(act, 0.2, n, c, p, bias, y)
+			}
+			loss := func() float64 { fwd(); return dot(y, probe) }
+
+			fwd()
+			dx := append([]float32(nil), probe...)
+			db := make([]float32, c)
+			ActivateBackward(act, 0.2, n, c, p, y, dx, db)
+			checkGrad(t, "dx", x, dx, loss)
+			checkGrad(t, "dbias", bias, db, loss)
+		})
+	}
+}
+
+func TestBiasActivateValues(t *testing.T) {
+	y := []float32{-2, -0.5, 0.5, 2}
+	cases := []struct {
+		act  Activation
+		want []float32
+	}{
+		{Identity, []float32{-1, 0.5, 1.5, 3}},
+		{ReLU, []float32{0, 0.5, 1.5, 3}},
+		{LeakyReLU, []float32{-0.2, 0.5, 1.5, 3}},
+		{Tanh, []float32{float32(math.Tanh(-1)), float32(math.Tanh(0.5)),
+			float32(math.Tanh(1.5)), float32(math.Tanh(3))}},
+	}
+	for _, tc := range cases {
+		got := append([]float32(nil), y...)
+		BiasActivate(tc.act, 0.2, 1, 1, 4, []float32{1}, got)
+		closeTo(t, tc.act.String(), got, tc.want, 1e-6)
+	}
+}
+
+func TestUpsample2(t *testing.T) {
+	x := []float32{1, 2, 3, 4, 5, 6}
+	y := make([]float32, 24)
+	Upsample2Forward(1, 2, 3, x, y)
+	want := []float32{1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 4, 4, 5, 5, 6, 6}
+	closeTo(t, "y", y, want, 0)
+
+	r := newRand(5)
+	const planes, h, w = 6, 5, 7
+	xs := randSlice(r, planes*h*w)
+	probe := randSlice(r, planes*4*h*w)
+	ys := make([]float32, len(probe))
+	loss := func() float64 { Upsample2Forward(planes, h, w, xs, ys); return dot(ys, probe) }
+	dx := make([]float32, len(xs))
+	Upsample2Backward(planes, h, w, probe, dx)
+	checkGrad(t, "dx", xs, dx, loss)
+}
+
+func TestLinearGradients(t *testing.T) {
+	for _, tc := range []struct{ n, in, out, workers int }{
+		{4, 5, 3, 1}, {7, 9, 300, 2}, {2, 3, 1, 2},
+	} {
+		t.Run(fmt.Sprintf("%dx%d->%d/w%d", tc.n, tc.in, tc.out, tc.workers), func(t *testing.T) {
+			r := newRand(6)
+			x := randSlice(r, tc.n*tc.in)
+			w := randSlice(r, tc.out*tc.in)
+			b := randSlice(r, tc.out)
+			probe := randSlice(r, tc.n*tc.out)
+			y := make([]float32, len(probe))
+			loss := func() float64 {
+				LinearForward(tc.workers, tc.n, tc.in, tc.out, x, w, b, y)
+				return dot(y, probe)
+			}
+
+			// Forward against the definition.
+			loss()
+			for i := range tc.n {
+				for o := range tc.out {
+					want := float64(b[o])
+					for j := range tc.in {
+						want += float64(x[i*tc.in+j]) * float64(w[o*tc.in+j])
+					}
+					if math.Abs(float64(y[i*tc.out+o])-want) > 1e-4*math.Max(1, math.Abs(want)) {
+						t.Fatalf("y[%d,%d] = %g, want %g", i, o, y[i*tc.out+o], want)
+					}
+				}
+			}
+
+			dx := make([]float32, len(x))
+			dw := make([]float32, len(w))
+			db := make([]float32, len(b))
+			LinearBackwardData(tc.workers, tc.n, tc.in, tc.out, probe, w, dx)
+			LinearBackwardWeights(tc.workers, tc.n, tc.in, tc.out, x, probe, dw, db)
+			checkGrad(t, "dx", x, dx, loss)
+			checkGrad(t, "dw", w, dw, loss)
+			checkGrad(t, "db", b, db, loss)
+		})
+	}
+}
+
+func TestBatchNorm(t *testing.T) {
+	for _, tc := range []struct{ n, c, p int }{{8, 3, 5}, {16, 7, 1}} {
+		t.Run(fmt.Sprintf("n%d_c%d_p%d", tc.n, tc.c, tc.p), func(t *testing.T) {
+			r := newRand(7)
+			x := randSlice(r, tc.n*tc.c*tc.p)
+			for i := range x {
+				x[i] = 3*x[i] + 1 // away from zero mean, unit variance
+			}
+			gamma, beta := randSlice(r, tc.c), randSlice(r, tc.c)
+			probe := randSlice(r, len(x))
+			rm, rv := make([]float32, tc.c), make([]float32, tc.c)
+			y := make([]float32, len(x))
+			bn := NewBatchNorm(tc.c)
+			loss := func() float64 {
+				bn.ForwardTrain(tc.n, tc.p, x, gamma, beta, rm, rv, y)
+				return dot(y, probe)
+			}
+
+			// Output per channel has mean beta and variance gamma² (biased).
+			loss()
+			m := float64(tc.n * tc.p)
+			for ch := range tc.c {
+				var s, sq float64
+				for i := range tc.n {
+					for j := range tc.p {
+						v := float64(y[(i*tc.c+ch)*tc.p+j])
+						s += v
+						sq += v * v
+					}
+				}
+				mean, variance := s/m, sq/m-(s/m)*(s/m)
+				g := float64(gamma[ch])
+				if math.Abs(mean-float64(beta[ch])) > 1e-4 ||
+					math.Abs(variance-g*g) > 1e-3*math.Max(1, g*g) {
+					t.Fatalf("channel %d: mean %g var %g, want %g and %g", ch, mean, variance, beta[ch], g*g)
+				}
+			}
+
+			dx := make([]float32, len(x))
+			dg, dbt := make([]float32, tc.c), make([]float32, tc.c)
+			bn.Backward(probe, gamma, dx, dg, dbt)
+			checkGrad(t, "dx", x, dx, loss)
+			checkGrad(t, "dgamma", gamma, dg, loss)
+			checkGrad(t, "dbeta", beta, dbt, loss)
+		})
+	}
+}
+
+func TestBatchNormRunningStats(t *testing.T) {
+	// One channel, values 1..4: mean 2.5, unbiased variance 5/3.
+	x := []float32{1, 2, 3, 4}
+	rm, rv := []float32{0}, []float32{1}
+	y := make([]float32, 4)
+	bn := NewBatchNorm(1)
+	bn.ForwardTrain(4, 1, x, []float32{1}, []float32{0}, rm, rv, y)
+	closeTo(t, "running mean", rm, []float32{0.25}, 1e-6)
+	closeTo(t, "running var", rv, []float32{0.9 + 0.1*5.0/3}, 1e-6)
+
+	bn.ForwardEval(4, 1, x, []float32{2}, []float32{1}, []float32{2.5}, []float32{1.25 - 1e-5}, y)
+	closeTo(t, "eval", y, []float32{1 + 2*(-1.5)/float32(math.Sqrt(1.25)),
+		1 + 2*(-0.5)/float32(math.Sqrt(1.25)), 1 + 2*(0.5)/float32(math.Sqrt(1.25)),
+		1 + 2*(1.5)/float32(math.Sqrt(1.25))}, 1e-5)
+}
+
+func TestSgemmTransposes(t *testing.T) {
+	r := newRand(8)
+	const m, n, k = 5, 7, 3
+	for _, ta := range []bool{false, true} {
+		for _, tb := range []bool{false, true} {
+			a := randSlice(r, m*k)
+			b := randSlice(r, k*n)
+			c := randSlice(r, m*n)
+			at := func(i, p int) float32 {
+				if ta {
+					return a[p*m+i]
+				}
+				return a[i*k+p]
+			}
+			bt := func(p, j int) float32 {
+				if tb {
+					return b[j*k+p]
+				}
+				return b[p*n+j]
+			}
+			want := make([]float32, m*n)
+			for i := range m {
+				for j := range n {
+					var s float64
+					for p := range k {
+						s += float64(at(i, p)) * float64(bt(p, j))
+					}
+					want[i*n+j] = float32(2*s + 0.5*float64(c[i*n+j]))
+				}
+			}
+			lda, ldb := k, n
+			if ta {
+				lda = m
+			}
+			if tb {
+				ldb = k
+			}
+			got := append([]float32(nil), c...)
+			Sgemm(ta, tb, m, n, k, 2, a, lda, b, ldb, 0.5, got, n)
+			closeTo(t, fmt.Sprintf("sgemm %v %v", ta, tb), got, want, 1e-5)
+			got = append([]float32(nil), c...)
+			ParallelSgemm(2, ta, tb, m, n, k, 2, a, lda, b, ldb, 0.5, got, n)
+			closeTo(t, fmt.Sprintf("parallel sgemm %v %v", ta, tb), got, want, 1e-5)
+		}
+	}
+}
