@@ -220,4 +220,3 @@ func FormatVarying(c *runner.Cell, keys []string) string {
 	}
 	return strings.Join(parts, " ")
 }
-

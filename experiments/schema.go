@@ -10,8 +10,8 @@ import (
 
 // The keys that hold something other than one typed value.
 const (
-	keyBase     = "base"    // the file this one extends
-	keyName     = "name"    // experiment name; defaults to the file's base name
+	keyBase     = "base" // the file this one extends
+	keyName     = "name" // experiment name; defaults to the file's base name
 	keyDoc      = "description"
 	keyOut      = "out"     // output directory
 	keySeeds    = "seeds"   // the seed axis
@@ -25,10 +25,10 @@ const (
 // picks it and "<section>.params.*" are its parameters, checked against its
 // descriptor.
 var componentKeys = map[string]core.Kind{
-	"dataset":       core.KindDataset,
-	"augmentation":  core.KindAugmentation,
-	"views":         core.KindAugmentation,
-	"model":         core.KindModel,
+	"dataset":        core.KindDataset,
+	"augmentation":   core.KindAugmentation,
+	"views":          core.KindAugmentation,
+	"model":          core.KindModel,
 	"features.model": core.KindModel,
 }
 
