@@ -217,7 +217,7 @@ func TestOpenRefuses(t *testing.T) {
 }
 
 // makeCorrupt writes a store with some data and overwrites the middle of
-// its pages with garbage, leaving the header intact.
+// its pages with garbage, leaving the header page intact.
 func makeCorrupt(t *testing.T, path string) {
 	t.Helper()
 	ctx := context.Background()
@@ -241,8 +241,10 @@ func makeCorrupt(t *testing.T, path string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 4096; i < len(b)-4096; i += 4096 {
-		copy(b[i+100:i+300], strings.Repeat("\xff", 200))
+	// Page 1 (the header and schema) stays; every later page gets an
+	// invalid b-tree page type and garbage after it.
+	for i := 4096; i < len(b); i += 4096 {
+		copy(b[i:i+64], strings.Repeat("\xff", 64))
 	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
