@@ -149,3 +149,8 @@ func (bn *BatchNorm) accumulators() (a, b []float64) {
 	clear(bn.sq)
 	return bn.sum, bn.sq
 }
+
+// XHat returns the normalised input x̂ of the last ForwardTrain (owned by
+// bn, valid until the next ForwardTrain), for layers that apply their own
+// gains, such as class-conditional batch norm.
+func (bn *BatchNorm) XHat() []float32 { return bn.xhat[:bn.n*bn.C*bn.p] }

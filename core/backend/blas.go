@@ -1,0 +1,42 @@
+package backend
+
+import (
+	"sync"
+
+	"gonum.org/v1/gonum/blas"
+)
+
+// blasImpl is the BLAS the custom ops call directly; blasName names it. Both
+// are fixed at build time (blas_gonum.go or blas_openblas.go).
+var useBLASOnce sync.Once
+
+// BLAS names the BLAS implementation this binary computes with, for
+// reproducibility records: bit-identical results hold only for the same
+// binary, BLAS and thread count.
+func BLAS() string { return blasName }
+
+// installBLAS hands the build's BLAS to gorgonia and tensor, once per
+// process. gorgonia keeps its BLAS in package state, so this is the one
+// place that sets it.
+func installBLAS() { useBLASOnce.Do(useBLAS) }
+
+// gemm computes C = alpha·op(A)·op(B) + beta·C on row-major matrices, where
+// op(A) is m×k and op(B) is k×n.
+func gemm[T elem](transA, transB bool, m, n, k int, alpha T, a []T, lda int,
+	b []T, ldb int, beta T, c []T, ldc int) {
+	ta, tb := blas.NoTrans, blas.NoTrans
+	if transA {
+		ta = blas.Trans
+	}
+	if transB {
+		tb = blas.Trans
+	}
+	switch a := any(a).(type) {
+	case []float32:
+		blasImpl.Sgemm(ta, tb, m, n, k, float32(alpha), a, lda,
+			any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+	case []float64:
+		blasImpl.Dgemm(ta, tb, m, n, k, float64(alpha), a, lda,
+			any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
+	}
+}
