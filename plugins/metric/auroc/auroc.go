@@ -36,7 +36,9 @@ type Metric struct{}
 func New() *Metric { return &Metric{} }
 
 // Describe returns the metric's descriptor.
-func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
+func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
+
+func descriptor() *core.Descriptor {
 	return &core.Descriptor{
 		Kind:           core.KindMetric,
 		Name:           Name,
@@ -45,12 +47,15 @@ func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
 		Inputs:         []string{core.InputScoresIn, core.InputScoresOut},
 		Outputs:        []string{"auroc", "fpr95", "aupr"},
 		HigherIsBetter: true,
-	}, nil
+	}
 }
 
 // Compute returns {"auroc", "fpr95", "aupr"} for scores_in and scores_out
 // (N×1×1×1 each, at least one score each).
-func (*Metric) Compute(_ context.Context, _ core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(_ context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+	if _, err := descriptor().Resolve(cfg); err != nil {
+		return nil, err
+	}
 	pos, err := inputs.Scores(Name, in, core.InputScoresIn, 1)
 	if err != nil {
 		return nil, err

@@ -36,7 +36,9 @@ type Metric struct{}
 func New() *Metric { return &Metric{} }
 
 // Describe returns the metric's descriptor.
-func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
+func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
+
+func descriptor() *core.Descriptor {
 	return &core.Descriptor{
 		Kind:    core.KindMetric,
 		Name:    Name,
@@ -49,12 +51,16 @@ func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
 		Inputs:         []string{core.InputGeneratedFeatures, core.InputRealFeatures},
 		Outputs:        []string{"fid"},
 		HigherIsBetter: false,
-	}, nil
+	}
 }
 
 // Compute returns {"fid": FD} for the generated and real features (each at
 // least 2 samples, same width).
 func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+	cfg, err := descriptor().Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
 	gen, err := inputs.Features(Name, in, core.InputGeneratedFeatures, 2)
 	if err != nil {
 		return nil, err

@@ -32,7 +32,9 @@ type Metric struct{}
 func New() *Metric { return &Metric{} }
 
 // Describe returns the metric's descriptor.
-func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
+func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
+
+func descriptor() *core.Descriptor {
 	return &core.Descriptor{
 		Kind:    core.KindMetric,
 		Name:    Name,
@@ -48,13 +50,17 @@ func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
 		Inputs:         []string{core.InputGeneratedFeatures, core.InputRealFeatures},
 		Outputs:        []string{"kid", "kid_std"},
 		HigherIsBetter: false,
-	}, nil
+	}
 }
 
 // Compute returns {"kid": mean MMD², "kid_std": population standard
 // deviation over subsets}. Each subset draws m = min(subset_size, N_gen,
 // N_real) samples from each set without replacement.
 func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+	cfg, err := descriptor().Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
 	gen, err := inputs.Features(Name, in, core.InputGeneratedFeatures, 2)
 	if err != nil {
 		return nil, err

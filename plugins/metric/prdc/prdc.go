@@ -35,7 +35,9 @@ type Metric struct{}
 func New() *Metric { return &Metric{} }
 
 // Describe returns the metric's descriptor.
-func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
+func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
+
+func descriptor() *core.Descriptor {
 	return &core.Descriptor{
 		Kind:    core.KindMetric,
 		Name:    Name,
@@ -48,11 +50,15 @@ func (*Metric) Describe(context.Context) (*core.Descriptor, error) {
 		Inputs:         []string{core.InputGeneratedFeatures, core.InputRealFeatures},
 		Outputs:        []string{"precision", "recall", "density", "coverage"},
 		HigherIsBetter: true,
-	}, nil
+	}
 }
 
 // Compute returns the four values; both sets need more than k samples.
 func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+	cfg, err := descriptor().Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
 	k := cfg.Int("k")
 	gen, err := inputs.Features(Name, in, core.InputGeneratedFeatures, k+1)
 	if err != nil {
