@@ -9,6 +9,10 @@ import (
 	"strings"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/metric/auroc"
+	"github.com/ndalab/ndalab/plugins/metric/fid"
+	"github.com/ndalab/ndalab/plugins/metric/kid"
+	"github.com/ndalab/ndalab/plugins/metric/prdc"
 )
 
 // Plugin is one built-in component.
@@ -26,6 +30,10 @@ func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
 func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+		{Kind: core.KindMetric, Name: auroc.Name, New: func() core.Component { return auroc.New() }},
+		{Kind: core.KindMetric, Name: fid.Name, New: func() core.Component { return fid.New() }},
+		{Kind: core.KindMetric, Name: kid.Name, New: func() core.Component { return kid.New() }},
+		{Kind: core.KindMetric, Name: prdc.Name, New: func() core.Component { return prdc.New() }},
 	}
 	slices.SortFunc(all, func(a, b Plugin) int { return strings.Compare(a.ID(), b.ID()) })
 	return all
