@@ -1,0 +1,97 @@
+package nn
+
+import (
+	"github.com/ndalab/ndalab/core/backend"
+	"github.com/ndalab/ndalab/core/backend/kernels"
+)
+
+// Conv is a 2-D convolution with bias and a fused activation:
+// y = act(conv(x, W) + b), on n×C×H×W images, W K×C×KH×KW.
+type Conv struct {
+	Shape kernels.ConvShape
+	W, B  *Param // B is nil without bias
+	SN    *SpectralNorm
+	Act   kernels.Activation
+	Slope float32 // LeakyReLU's negative slope
+
+	net   *Net
+	k     *kernels.Conv
+	x     []float32
+	n     int
+	y, dx []float32
+}
+
+// NewConv registers name.w (N(0, std²)) and, with bias, name.b (zeros).
+func NewConv(net *Net, name string, s kernels.ConvShape, bias bool, std float64) *Conv {
+	c := &Conv{Shape: s, net: net, k: kernels.NewConv(s, net.Workers)}
+	c.W = net.Weight(name+".w", backend.Normal(std), s.K, s.C, s.KH, s.KW)
+	if bias {
+		c.B = net.Weight(name+".b", backend.Constant(0), s.K)
+	}
+	return c
+}
+
+// WithAct sets the fused activation and returns c.
+func (c *Conv) WithAct(act kernels.Activation, slope float32) *Conv {
+	c.Act, c.Slope = act, slope
+	return c
+}
+
+// WithSpectralNorm divides W by its largest singular value and returns c.
+func (c *Conv) WithSpectralNorm(name string) *Conv {
+	s := c.Shape
+	c.SN = NewSpectralNorm(c.net, name, c.W, s.K, s.C*s.KH*s.KW)
+	return c
+}
+
+// Forward computes the n×K×OH×OW output.
+func (c *Conv) Forward(n int, x []float32) []float32 {
+	s := c.Shape
+	c.x, c.n = x, n
+	c.y = grow(&c.y, n*s.OutSize())
+	if c.SN != nil {
+		c.SN.Refresh()
+	}
+	c.k.Forward(n, x, c.weight(), nil, c.y)
+	var b []float32
+	if c.B != nil {
+		b = c.B.W
+	}
+	kernels.BiasActivate(c.Act, c.Slope, n, s.K, s.OutH()*s.OutW(), b, c.y)
+	return c.y
+}
+
+// Backward overwrites dy with the gradient before the activation, adds the
+// weight and bias gradients when needW, and returns the input gradient when
+// needX (else nil).
+func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
+	s := c.Shape
+	var db []float32
+	if c.B != nil && needW {
+		db = c.B.G
+	}
+	kernels.ActivateBackward(c.Act, c.Slope, c.n, s.K, s.OutH()*s.OutW(), c.y, dy, db)
+	if needW {
+		gw := c.W.G
+		if c.SN != nil {
+			gw = c.SN.GradBuffer()
+		}
+		c.k.BackwardWeights(c.n, c.x, dy, gw, nil)
+		if c.SN != nil {
+			c.SN.Backward()
+		}
+	}
+	if !needX {
+		return nil
+	}
+	c.dx = grow(&c.dx, c.n*s.InSize())
+	c.k.BackwardData(c.n, dy, c.weight(), c.dx)
+	return c.dx
+}
+
+func (c *Conv) weight() []float32 {
+	if c.SN != nil {
+		return c.SN.Normalized()
+	}
+	return c.W.W
+}

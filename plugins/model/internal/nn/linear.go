@@ -1,0 +1,89 @@
+package nn
+
+import (
+	"github.com/ndalab/ndalab/core/backend"
+	"github.com/ndalab/ndalab/core/backend/kernels"
+)
+
+// Linear is y = x·Wᵀ + b on n×In rows, W Out×In (PyTorch's layout).
+type Linear struct {
+	In, Out int
+	W, B    *Param        // B is nil without bias
+	SN      *SpectralNorm // nil without spectral norm
+
+	net   *Net
+	x     []float32
+	n     int
+	y, dx []float32
+}
+
+// NewLinear registers name.w (N(0, std²)) and, with bias, name.b (zeros).
+func NewLinear(net *Net, name string, in, out int, bias bool, std float64) *Linear {
+	l := &Linear{In: in, Out: out, net: net}
+	l.W = net.Weight(name+".w", backend.Normal(std), out, in)
+	if bias {
+		l.B = net.Weight(name+".b", backend.Constant(0), out)
+	}
+	return l
+}
+
+// WithSpectralNorm divides W by its largest singular value (see
+// SpectralNorm) and returns l.
+func (l *Linear) WithSpectralNorm(name string) *Linear {
+	l.SN = NewSpectralNorm(l.net, name, l.W, l.Out, l.In)
+	return l
+}
+
+// Forward computes the n×Out output.
+func (l *Linear) Forward(n int, x []float32) []float32 {
+	l.x, l.n = x, n
+	l.y = grow(&l.y, n*l.Out)
+	if l.SN != nil {
+		l.SN.Refresh()
+	}
+	var b []float32
+	if l.B != nil {
+		b = l.B.W
+	}
+	kernels.LinearForward(l.net.Workers, n, l.In, l.Out, x, l.weight(), b, l.y)
+	return l.y
+}
+
+// Backward adds the weight gradients when needW and returns the input
+// gradient when needX (else nil).
+func (l *Linear) Backward(dy []float32, needX, needW bool) []float32 {
+	if needW {
+		var db []float32
+		if l.B != nil {
+			db = l.B.G
+		}
+		kernels.LinearBackwardWeights(l.net.Workers, l.n, l.In, l.Out, l.x, dy, l.gradW(), db)
+		l.finishGrad()
+	}
+	if !needX {
+		return nil
+	}
+	l.dx = grow(&l.dx, l.n*l.In)
+	kernels.LinearBackwardData(l.net.Workers, l.n, l.In, l.Out, dy, l.weight(), l.dx)
+	return l.dx
+}
+
+func (l *Linear) weight() []float32 {
+	if l.SN != nil {
+		return l.SN.Normalized()
+	}
+	return l.W.W
+}
+
+func (l *Linear) gradW() []float32 {
+	if l.SN != nil {
+		return l.SN.GradBuffer()
+	}
+	return l.W.G
+}
+
+func (l *Linear) finishGrad() {
+	if l.SN != nil {
+		l.SN.Backward()
+	}
+}
