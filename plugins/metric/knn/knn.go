@@ -1,0 +1,156 @@
+// Package knn is the built-in "knn" metric: weighted k-nearest-neighbour
+// classification on frozen features, the evaluation of Wu et al. (2018)
+// used for contrastive encoders. Both train and test features (N×D×1×1,
+// labelled) are scaled to unit length; each test sample takes its k most
+// cosine-similar train samples, each voting for its label with weight
+// exp(sim/τ); the class with the largest total is the prediction. The
+// defaults, k = 20 and τ = 0.07, are those of the NDA paper's evaluation.
+package knn
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/metric/internal/inputs"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Name is the metric's registered name.
+const Name = "knn"
+
+// maxClasses bounds label values, so a corrupt label cannot size the vote
+// table.
+const maxClasses = 1 << 16
+
+// Metric is the "knn" metric. It holds no state; one value serves any
+// number of concurrent Compute calls.
+type Metric struct{}
+
+// New returns the metric.
+func New() *Metric { return &Metric{} }
+
+// Describe returns the metric's descriptor.
+func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
+
+func descriptor() *core.Descriptor {
+	return &core.Descriptor{
+		Kind:    core.KindMetric,
+		Name:    Name,
+		Version: "0.1.0",
+		Doc:     "top-1 accuracy of cosine k-nearest-neighbour votes weighted by exp(sim/temperature)",
+		Params: []core.Param{
+			{Name: "k", Type: core.TypeInt, Default: 20, Min: core.Bound(1),
+				Doc: "neighbours that vote (capped at the train set size)"},
+			{Name: "temperature", Type: core.TypeFloat, Default: 0.07, Min: core.Bound(1e-6),
+				Doc: "τ in the vote weight exp(cosine similarity / τ)"},
+		},
+		Inputs:         []string{core.InputTrainFeatures, core.InputTestFeatures},
+		Outputs:        []string{"top1"},
+		HigherIsBetter: true,
+	}
+}
+
+// Compute returns {"top1": fraction of test samples classified right}.
+// The config is resolved again here, so unknown keys are refused.
+func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+	cfg, err := descriptor().Resolve(cfg)
+	if err != nil {
+		return nil, err
+	}
+	train, trainY, err := inputs.Labelled(Name, in, core.InputTrainFeatures, 1, maxClasses)
+	if err != nil {
+		return nil, err
+	}
+	test, testY, err := inputs.Labelled(Name, in, core.InputTestFeatures, 1, maxClasses)
+	if err != nil {
+		return nil, err
+	}
+	if err := inputs.SameDim(Name, train, test, core.InputTrainFeatures, core.InputTestFeatures); err != nil {
+		return nil, err
+	}
+	pred, err := Classify(ctx, train, trainY, test, cfg.Int("k"), cfg.Float("temperature"))
+	if err != nil {
+		return nil, err
+	}
+	right := 0
+	for i, p := range pred {
+		if p == testY[i] {
+			right++
+		}
+	}
+	return map[string]float64{"top1": float64(right) / float64(len(pred))}, nil
+}
+
+// testBlock is how many test rows share one similarity product.
+const testBlock = 256
+
+// Classify predicts a label for every row of test from the k train rows of
+// highest cosine similarity, votes weighted by exp(sim/tau). Ties (equal
+// similarity, equal vote totals) go to the lower index, so the result is
+// deterministic. Neither matrix is modified.
+func Classify(ctx context.Context, train *mat.Dense, labels []int, test *mat.Dense, k int, tau float64) ([]int, error) {
+	nTrain, d := train.Dims()
+	nTest, _ := test.Dims()
+	k = min(k, nTrain)
+	classes := 0
+	for _, l := range labels {
+		classes = max(classes, l+1)
+	}
+	tr, te := unitRows(train), unitRows(test)
+
+	pred := make([]int, nTest)
+	top := newTopK(k)
+	votes := make([]float64, classes)
+	var sim mat.Dense
+	for r0 := 0; r0 < nTest; r0 += testBlock {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("knn: %w: %v", core.ErrCanceled, err)
+		}
+		r1 := min(r0+testBlock, nTest)
+		sim.Reset()
+		sim.Mul(te.Slice(r0, r1, 0, d), tr.T())
+		for i := r0; i < r1; i++ {
+			top.reset()
+			for j, s := range sim.RawRowView(i - r0) {
+				top.offer(s, j)
+			}
+			clear(votes)
+			for n := range top.len() {
+				s, j := top.at(n)
+				votes[labels[j]] += math.Exp(s / tau)
+			}
+			best := 0
+			for c, v := range votes {
+				if v > votes[best] {
+					best = c
+				}
+			}
+			pred[i] = best
+		}
+	}
+	return pred, nil
+}
+
+// unitRows returns a copy of x with every non-zero row scaled to unit
+// length; zero rows stay zero (similarity 0 to everything).
+func unitRows(x *mat.Dense) *mat.Dense {
+	out := mat.DenseCopyOf(x)
+	n, _ := out.Dims()
+	for i := range n {
+		row := out.RawRowView(i)
+		var s float64
+		for _, v := range row {
+			s += v * v
+		}
+		if s == 0 {
+			continue
+		}
+		inv := 1 / math.Sqrt(s)
+		for j := range row {
+			row[j] *= inv
+		}
+	}
+	return out
+}
