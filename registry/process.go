@@ -29,6 +29,10 @@ const stderrLines = 12
 // so that its error can say how it ended.
 const exitWait = time.Second
 
+// stderrGrace lets a dead plugin's last stderr lines arrive before an error
+// quotes them.
+const stderrGrace = 50 * time.Millisecond
+
 // Plugin is a started plugin process. Close it when done; Close is
 // idempotent and kills the plugin's whole process group.
 type Plugin struct {
@@ -76,6 +80,8 @@ func (p *Plugin) diagnose(err error) error {
 	if !p.client.Exited() {
 		return err
 	}
+	// The exit can be seen before the last stderr lines are read.
+	time.Sleep(stderrGrace)
 	return fmt.Errorf("%w (plugin %s exited%s)", err, p.ID, p.stderr.quote())
 }
 
@@ -232,6 +238,9 @@ type tail struct {
 	lines []string
 	part  []byte
 	max   int
+	// panic is the first "panic:" or "fatal error:" line: a stack trace
+	// pushes it out of the last lines, but it is the cause.
+	panic string
 }
 
 func newTail(max int) *tail { return &tail{max: max} }
@@ -247,6 +256,9 @@ func (t *tail) Write(b []byte) (int, error) {
 		}
 		if line := strings.TrimSpace(string(t.part[:i])); line != "" {
 			t.lines = append(t.lines, line)
+			if t.panic == "" && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
+				t.panic = line
+			}
 		}
 		t.part = t.part[i+1:]
 	}
@@ -267,7 +279,11 @@ func (t *tail) quote() string {
 	if len(lines) == 0 {
 		return ""
 	}
-	return "; its last stderr lines:\n    " + strings.Join(lines, "\n    ")
+	cause := ""
+	if t.panic != "" {
+		cause = "; " + t.panic
+	}
+	return cause + "; its last stderr lines:\n    " + strings.Join(lines, "\n    ")
 }
 
 // lineLogger logs what a plugin printed on its redirected stdout.
