@@ -25,6 +25,10 @@ type Options struct {
 	InputShape [3]int
 	// BatchSize of synthetic inputs; zero means 8.
 	BatchSize int
+	// InProcess says the component is called directly rather than through
+	// the protocol server, which resolves configs before a component sees
+	// them; the unknown-parameter checks are then skipped.
+	InProcess bool
 }
 
 // Result is the outcome of one named check.

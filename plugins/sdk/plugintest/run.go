@@ -19,7 +19,9 @@ import (
 func Run(t *testing.T, c core.Component, opts Options) {
 	t.Helper()
 	t.Run("direct", func(t *testing.T) {
-		Fail(t, Check(context.Background(), c, opts))
+		direct := opts
+		direct.InProcess = true
+		Fail(t, Check(context.Background(), c, direct))
 	})
 	t.Run("grpc", func(t *testing.T) {
 		Fail(t, Check(context.Background(), Connect(t, c), opts))
