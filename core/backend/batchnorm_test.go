@@ -155,4 +155,3 @@ func TestConditionalBatchNormUsesLabels(t *testing.T) {
 		t.Errorf("label 3 of a 3-class table: no error")
 	}
 }
-
