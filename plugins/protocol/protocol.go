@@ -25,6 +25,14 @@ const MaxMessageBytes = 16 << 20
 // enough to stay well under MaxMessageBytes.
 const ChunkBytes = 4 << 20
 
+// windowBytes is the HTTP/2 flow-control window. gRPC's default (64 KiB,
+// grown slowly by probing) makes a multi-megabyte batch wait on many
+// window updates; a local socket has no reason to throttle.
+const windowBytes = 64 << 20
+
+// bufferBytes sizes the transport's read and write buffers.
+const bufferBytes = 1 << 20
+
 // Handshake is checked before anything else: a binary that is not an ndalab
 // plugin exits with a clear message instead of serving by accident.
 var Handshake = plugin.HandshakeConfig{
@@ -38,6 +46,10 @@ func ServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		grpc.MaxRecvMsgSize(MaxMessageBytes),
 		grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.InitialWindowSize(windowBytes),
+		grpc.InitialConnWindowSize(windowBytes),
+		grpc.ReadBufferSize(bufferBytes),
+		grpc.WriteBufferSize(bufferBytes),
 		grpc.ChainUnaryInterceptor(unaryErrorInterceptor),
 		grpc.ChainStreamInterceptor(streamErrorInterceptor),
 	}
@@ -50,5 +62,9 @@ func DialOptions() []grpc.DialOption {
 			grpc.MaxCallRecvMsgSize(MaxMessageBytes),
 			grpc.MaxCallSendMsgSize(MaxMessageBytes),
 		),
+		grpc.WithInitialWindowSize(windowBytes),
+		grpc.WithInitialConnWindowSize(windowBytes),
+		grpc.WithReadBufferSize(bufferBytes),
+		grpc.WithWriteBufferSize(bufferBytes),
 	}
 }

@@ -1,0 +1,68 @@
+# ndalab. `make help` lists the targets.
+
+GO      ?= go
+BIN     := bin/ndalab
+# OpenBLAS when the machine has it (Debian: libopenblas-dev), else gonum's
+# pure-Go BLAS. Override with `make TAGS=` to force pure Go.
+TAGS    ?= $(shell ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' && echo openblas)
+LDFLAGS := -X main.sourceDir=$(CURDIR)
+GOFLAGS_BUILD := -tags '$(TAGS)' -ldflags '$(LDFLAGS)'
+# One OpenBLAS thread per call: ndalab parallelises over images itself.
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: help build test test-short check run bench bench-gan generate data fuzz clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## build bin/ndalab (with OpenBLAS when libopenblas is installed)
+	$(GO) build $(GOFLAGS_BUILD) -o $(BIN) ./cmd/ndalab
+
+test: ## run every test; the backend's also with the pure-Go BLAS (under 10 min on 2 cores)
+	$(GO) test $(GOFLAGS_BUILD) -timeout 20m ./...
+ifneq ($(TAGS),)
+	$(GO) test -timeout 10m ./core/backend/...
+endif
+
+test-short: ## the quick tests only (go test -short)
+	$(GO) test $(GOFLAGS_BUILD) -short ./...
+
+check: ## gofmt, go vet, staticcheck if installed, short fuzz runs, then the tests
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/pb/')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet -tags '$(TAGS)' ./...
+	@if command -v staticcheck >/dev/null; then staticcheck -tags '$(TAGS)' ./...; \
+	  else echo "staticcheck not installed: skipped"; fi
+	$(MAKE) fuzz
+	$(MAKE) test
+
+FUZZTIME ?= 10s
+fuzz: ## short runs of every fuzz target (FUZZTIME=10s each)
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+run: build data ## the quickstart experiment on MNIST, ending with its comparison table
+	./$(BIN) run experiments/quickstart.yaml
+
+data: build ## put MNIST and Fashion-MNIST where the dataset plugins look (checksums verified)
+	./$(BIN) data fetch mnist
+	@if [ -d /usr/share/dataset-fashion-mnist ] || dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then \
+	  ./$(BIN) data fetch fashion-mnist; \
+	else echo "fashion-mnist: apt-get install dataset-fashion-mnist, then make data"; fi
+
+bench: build ## benchmarks that print figures: plugin transport, data, augmentations, metrics, results, GAN step
+	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . ./registry/ ./plugins/... ./results/... ./core/...
+	$(MAKE) bench-gan
+
+bench-gan: build ## ndalab's DCGAN step vs PyTorch's (needs /usr/bin/python3 with python3-torch)
+	./scripts/bench-vs-torch.sh
+
+generate: ## regenerate the protocol's Go code from plugins/protocol/proto (needs protoc)
+	$(GO) generate ./plugins/protocol/
+
+clean: ## remove build outputs
+	rm -rf bin
