@@ -65,6 +65,13 @@ func (s *Server) Batch(ctx context.Context, src Source, sel Selection, req core.
 	shape := src.Shape()
 	b := core.NewBatch(hi-lo, shape[0], shape[1], shape[2])
 	b.Labels = make([]int32, hi-lo)
+	if vs, ok := src.(ValueSource); ok {
+		for j, i := range order[lo:hi] {
+			vs.Values(i, b.Sample(j))
+			b.Labels[j] = src.Label(i)
+		}
+		return b, nil
+	}
 	buf := make([]uint8, b.SampleSize())
 	for j, i := range order[lo:hi] {
 		if err := ctx.Err(); err != nil {

@@ -27,6 +27,15 @@ type Source interface {
 	Meta() Meta
 }
 
+// ValueSource is a Source whose samples are float32 values served as they
+// are, without the byte scaling (toy point data). Server uses Values instead
+// of Pixels for it.
+type ValueSource interface {
+	Source
+	// Values writes sample i into dst, which holds C*H*W values.
+	Values(i int, dst []float32)
+}
+
 // Meta is what a Source says about itself beyond its samples.
 type Meta struct {
 	Classes    int      // number of label values
