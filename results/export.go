@@ -195,4 +195,3 @@ func csvText(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-
