@@ -9,6 +9,16 @@ import (
 	"strings"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/augment/choice"
+	"github.com/ndalab/ndalab/plugins/augment/cutmix"
+	"github.com/ndalab/ndalab/plugins/augment/cutout"
+	"github.com/ndalab/ndalab/plugins/augment/jigsaw"
+	"github.com/ndalab/ndalab/plugins/augment/mixup"
+	"github.com/ndalab/ndalab/plugins/augment/none"
+	"github.com/ndalab/ndalab/plugins/augment/rotate"
+	"github.com/ndalab/ndalab/plugins/augment/stitch"
+	"github.com/ndalab/ndalab/plugins/dataset/mnist"
+	"github.com/ndalab/ndalab/plugins/dataset/toy2d"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
 	"github.com/ndalab/ndalab/plugins/metric/fid"
 	"github.com/ndalab/ndalab/plugins/metric/kid"
@@ -30,6 +40,18 @@ func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
 func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+		{Kind: core.KindDataset, Name: "mnist", New: func() core.Component { return mnist.New() }},
+		{Kind: core.KindDataset, Name: "fashion-mnist", New: func() core.Component { return mnist.NewFashion() }},
+		{Kind: core.KindDataset, Name: "toy2d", New: func() core.Component { return toy2d.New() }},
+		{Kind: core.KindAugmentation, Name: "choice", New: func() core.Component { return choice.New() }},
+		{Kind: core.KindAugmentation, Name: "cutmix", New: func() core.Component { return cutmix.New() }},
+		{Kind: core.KindAugmentation, Name: "cutout", New: func() core.Component { return cutout.New() }},
+		{Kind: core.KindAugmentation, Name: "jigsaw", New: func() core.Component { return jigsaw.New() }},
+		{Kind: core.KindAugmentation, Name: "mixup", New: func() core.Component { return mixup.New() }},
+		{Kind: core.KindAugmentation, Name: "none", New: func() core.Component { return none.New() }},
+		{Kind: core.KindAugmentation, Name: "rotate", New: func() core.Component { return rotate.New() }},
+		{Kind: core.KindAugmentation, Name: "stitch", New: func() core.Component { return stitch.New() }},
+		{Kind: core.KindAugmentation, Name: "toy2d-forbidden", New: func() core.Component { return toy2d.NewForbidden() }},
 		{Kind: core.KindMetric, Name: auroc.Name, New: func() core.Component { return auroc.New() }},
 		{Kind: core.KindMetric, Name: fid.Name, New: func() core.Component { return fid.New() }},
 		{Kind: core.KindMetric, Name: kid.Name, New: func() core.Component { return kid.New() }},
