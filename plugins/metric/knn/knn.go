@@ -14,6 +14,8 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/plugins/metric/internal/inputs"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -100,21 +102,25 @@ func Classify(ctx context.Context, train *mat.Dense, labels []int, test *mat.Den
 	}
 	tr, te := unitRows(train), unitRows(test)
 
+	// Similarities in float32: features arrive as float32, cosine
+	// similarities of unit vectors need no more, and gonum's float32 kernels
+	// are about 1.7 times faster. Votes are summed in float64.
 	pred := make([]int, nTest)
 	top := newTopK(k)
 	votes := make([]float64, classes)
-	var sim mat.Dense
+	sim := make([]float32, min(testBlock, nTest)*nTrain)
 	for r0 := 0; r0 < nTest; r0 += testBlock {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("knn: %w: %v", core.ErrCanceled, err)
 		}
 		r1 := min(r0+testBlock, nTest)
-		sim.Reset()
-		sim.Mul(te.Slice(r0, r1, 0, d), tr.T())
+		block := blas32.General{Rows: r1 - r0, Cols: d, Stride: d, Data: te.Data[r0*d : r1*d]}
+		g := blas32.General{Rows: r1 - r0, Cols: nTrain, Stride: nTrain, Data: sim}
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1, block, tr, 0, g)
 		for i := r0; i < r1; i++ {
 			top.reset()
-			for j, s := range sim.RawRowView(i - r0) {
-				top.offer(s, j)
+			for j, s := range g.Data[(i-r0)*nTrain : (i-r0+1)*nTrain] {
+				top.offer(float64(s), j)
 			}
 			clear(votes)
 			for n := range top.len() {
@@ -133,13 +139,13 @@ func Classify(ctx context.Context, train *mat.Dense, labels []int, test *mat.Den
 	return pred, nil
 }
 
-// unitRows returns a copy of x with every non-zero row scaled to unit
-// length; zero rows stay zero (similarity 0 to everything).
-func unitRows(x *mat.Dense) *mat.Dense {
-	out := mat.DenseCopyOf(x)
-	n, _ := out.Dims()
+// unitRows returns x (N×D) in float32 with every non-zero row scaled to
+// unit length; zero rows stay zero (similarity 0 to everything).
+func unitRows(x *mat.Dense) blas32.General {
+	n, d := x.Dims()
+	out := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
 	for i := range n {
-		row := out.RawRowView(i)
+		row := x.RawRowView(i)
 		var s float64
 		for _, v := range row {
 			s += v * v
@@ -148,8 +154,8 @@ func unitRows(x *mat.Dense) *mat.Dense {
 			continue
 		}
 		inv := 1 / math.Sqrt(s)
-		for j := range row {
-			row[j] *= inv
+		for j, v := range row {
+			out.Data[i*d+j] = float32(v * inv)
 		}
 	}
 	return out
