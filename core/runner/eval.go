@@ -1,0 +1,247 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/ndalab/ndalab/core"
+)
+
+// evaluate runs the cell's metrics at the current step, draws the sample
+// grid, records the values and keeps the best checkpoint.
+func (u *run) evaluate(ctx context.Context) error {
+	c := u.c
+	u.evalled = u.step
+	values := map[string]float64{}
+	dirs := map[string]bool{}
+
+	if g, ok := u.model.comp.(core.Generator); ok && u.model.desc.Has(core.CapGenerate) {
+		grid, err := u.generate(ctx, g, c.Eval.Grid, u.gridSeed())
+		if err != nil {
+			return fmt.Errorf("eval at step %d: sample grid: %w", u.step, err)
+		}
+		path := filepath.Join(u.dir, fmt.Sprintf("samples-%08d.png", u.step))
+		if err := WriteSamples(path, grid); err != nil {
+			return err
+		}
+		if err := u.r.opt.Store.AddArtifact(ctx, u.id, "samples", path); err != nil {
+			return err
+		}
+	}
+
+	inputs := &gatherer{u: u, cache: map[string]*core.Batch{}}
+	for i, m := range u.metrics {
+		cfg := u.res.cfgs[&c.Metrics[i]]
+		metric := m.comp.(core.Metric)
+		var out map[string]float64
+		var err error
+		if m.desc.Has(core.InputScoresIn) {
+			out, err = u.anomalyMetric(ctx, metric, m.desc, cfg, inputs)
+		} else {
+			var in map[string]*core.Batch
+			if in, err = inputs.get(ctx, m.desc.Inputs); err == nil {
+				out, err = metric.Compute(ctx, cfg, in)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("eval at step %d: metric %s: %w", u.step, m.desc.Name, err)
+		}
+		for k, v := range out {
+			if _, dup := values[k]; dup {
+				k = m.desc.Name + "/" + k
+			}
+			values[k] = v
+		}
+		if len(m.desc.Outputs) > 0 {
+			dirs[m.desc.Outputs[0]] = m.desc.HigherIsBetter
+			dirs[m.desc.Outputs[0]+"_mean"] = m.desc.HigherIsBetter
+		}
+	}
+	for k := range dirs {
+		if _, ok := values[k]; !ok {
+			delete(dirs, k)
+		}
+	}
+	if len(values) > 0 {
+		if err := u.r.opt.Store.AddMetricsWithDirection(ctx, u.id, u.step, values, dirs); err != nil {
+			return err
+		}
+	}
+
+	if v, ok := values[u.primary]; ok && (!u.hasBest || (u.higher && v > u.best) || (!u.higher && v < u.best)) {
+		u.best, u.hasBest = v, true
+		path := filepath.Join(u.dir, "best.ckpt")
+		if err := u.save(ctx, path); err != nil {
+			return err
+		}
+		if err := u.r.opt.Store.AddArtifact(ctx, u.id, "checkpoint-best", path); err != nil {
+			return err
+		}
+	}
+	u.progress("eval")
+	return nil
+}
+
+// gridSeed keys the fixed noise of the sample grid: the same at every
+// evaluation, so grids show one set of samples improving.
+func (u *run) gridSeed() int64 { return core.NewRand(u.c.Seed, "runner/grid", 0, "noise").Int64() }
+
+// generate samples n images in batches, from noise keyed by seed.
+func (u *run) generate(ctx context.Context, g core.Generator, n int, seed int64) (*core.Batch, error) {
+	bs := u.c.Train.BatchSize
+	var parts []*core.Batch
+	for i := 0; i*bs < n; i++ {
+		k := min(bs, n-i*bs)
+		req := core.GenerateRequest{N: k, EMA: u.c.Eval.EMA,
+			Seed: core.NewRand(seed, "runner/generate", int64(i), "noise").Int64()}
+		if u.c.Train.Conditional && u.info.Classes > 0 {
+			req.Labels = make([]int32, k)
+			for j := range req.Labels {
+				req.Labels[j] = int32((i*bs + j) % u.info.Classes)
+			}
+		}
+		b, err := g.Generate(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
+		if err := b.Validate(); err != nil || b.N() != k {
+			return nil, fmt.Errorf("%w: generate %d samples: got shape %v (%v)",
+				core.ErrInternal, k, b.Shape, err)
+		}
+		parts = append(parts, b)
+	}
+	return core.Concat(parts...)
+}
+
+// embed maps batches to features with e, chunk by chunk, keeping labels.
+func embed(ctx context.Context, e core.Embedder, batches []*core.Batch) (*core.Batch, error) {
+	var parts []*core.Batch
+	for _, b := range batches {
+		f, err := e.Embed(ctx, b)
+		if err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+		if f.N() != b.N() {
+			return nil, fmt.Errorf("%w: embed %d samples returned %d", core.ErrInternal, b.N(), f.N())
+		}
+		f.Labels = b.Labels
+		parts = append(parts, f)
+	}
+	return core.Concat(parts...)
+}
+
+// gatherer builds metric inputs on demand, once per evaluation.
+type gatherer struct {
+	u     *run
+	cache map[string]*core.Batch
+}
+
+// get returns the named inputs.
+func (g *gatherer) get(ctx context.Context, names []string) (map[string]*core.Batch, error) {
+	out := map[string]*core.Batch{}
+	for _, n := range names {
+		b, err := g.one(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", n, err)
+		}
+		out[n] = b
+	}
+	return out, nil
+}
+
+func (g *gatherer) one(ctx context.Context, name string) (*core.Batch, error) {
+	if b, ok := g.cache[name]; ok {
+		return b, nil
+	}
+	u, c := g.u, g.u.c
+	ds, dsCfg := u.ds.comp.(core.Dataset), u.res.cfgs[&c.Dataset]
+	var b *core.Batch
+	var err error
+	switch name {
+	case core.InputGeneratedPoints:
+		b, err = g.generated(ctx)
+	case core.InputGeneratedFeatures:
+		if b, err = g.generated(ctx); err == nil {
+			b, err = embed(ctx, u.feat.comp.(core.Embedder), []*core.Batch{b})
+		}
+	case core.InputRealFeatures:
+		// Real features do not change during a run: computed once.
+		if u.realFeat == nil {
+			var bs []*core.Batch
+			if bs, err = evalBatches(ctx, ds, dsCfg, core.SplitTest, c.Eval.Samples, c.Train.BatchSize); err == nil {
+				u.realFeat, err = embed(ctx, u.feat.comp.(core.Embedder), bs)
+			}
+		}
+		b = u.realFeat
+	case core.InputTrainFeatures, core.InputTestFeatures:
+		split, n := core.SplitTest, c.Eval.Samples
+		if name == core.InputTrainFeatures {
+			split, n = core.SplitTrain, c.Eval.ProbeSamples
+		}
+		e, ok := u.model.comp.(core.Embedder)
+		if !ok {
+			return nil, fmt.Errorf("%w: %s cannot embed", core.ErrUnimplemented, u.model.desc.ID())
+		}
+		var bs []*core.Batch
+		if bs, err = evalBatches(ctx, ds, dsCfg, split, n, c.Train.BatchSize); err == nil {
+			b, err = embed(ctx, e, bs)
+		}
+	default:
+		return nil, fmt.Errorf("%w: unknown metric input", core.ErrUnimplemented)
+	}
+	if err != nil {
+		return nil, err
+	}
+	g.cache[name] = b
+	return b, nil
+}
+
+// generated samples Eval.Samples images from noise that is fixed per cell.
+func (g *gatherer) generated(ctx context.Context) (*core.Batch, error) {
+	const key = "generated"
+	if b, ok := g.cache[key]; ok {
+		return b, nil
+	}
+	gen, ok := g.u.model.comp.(core.Generator)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s cannot generate", core.ErrUnimplemented, g.u.model.desc.ID())
+	}
+	seed := core.NewRand(g.u.c.Seed, "runner/eval", 0, "noise").Int64()
+	b, err := g.u.generate(ctx, gen, g.u.c.Eval.Samples, seed)
+	if err == nil {
+		g.cache[key] = b
+	}
+	return b, err
+}
+
+// finishArtifacts draws the final sample grid, the curves and the record.
+func (u *run) finishArtifacts(ctx context.Context) {
+	log := u.r.opt.Log.With("cell", u.c.ID)
+	if g, ok := u.model.comp.(core.Generator); ok && u.model.desc.Has(core.CapGenerate) {
+		if grid, err := u.generate(ctx, g, u.c.Eval.Grid, u.gridSeed()); err == nil {
+			path := filepath.Join(u.dir, "samples-final.png")
+			if err := WriteSamples(path, grid); err == nil {
+				u.r.opt.Store.AddArtifact(ctx, u.id, "samples-final", path)
+			} else {
+				log.Warn("final samples", "err", err)
+			}
+		}
+	}
+	if err := u.writeCurves(ctx); err != nil {
+		log.Warn("curves", "err", err)
+	}
+	u.record.Ended = time.Now()
+	u.record.Step = u.step
+	path := filepath.Join(u.dir, "record.json")
+	if err := u.record.Write(path); err != nil {
+		log.Warn("record", "err", err)
+		return
+	}
+	u.r.opt.Store.AddArtifact(ctx, u.id, "record", path)
+}
+
+// sortedNames returns the keys of m in order.
+func sortedNames[V any](m map[string]V) []string { return slices.Sorted(keys(m)) }

@@ -1,0 +1,126 @@
+package runner
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/ndalab/ndalab/core"
+)
+
+// HostInfo is what the caller knows about the compute backend.
+type HostInfo struct {
+	BLAS   string `json:"blas,omitempty"`   // e.g. "openblas (1 thread)" or "gonum"
+	Device string `json:"device,omitempty"` // e.g. "cpu"
+}
+
+// PluginInfo identifies one component of a run.
+type PluginInfo struct {
+	Kind    core.Kind `json:"kind"`
+	Name    string    `json:"name"`
+	Version string    `json:"version"`
+	SHA256  string    `json:"sha256,omitempty"`
+}
+
+// GitInfo is the source revision of the ndalab binary.
+type GitInfo struct {
+	Commit string `json:"commit,omitempty"`
+	Dirty  bool   `json:"dirty"`
+	Source string `json:"source"` // "git", "build info" or "unknown"
+}
+
+// Record is a run's reproducibility record, stored with the run and
+// written as record.json beside its artifacts.
+type Record struct {
+	Config    json.RawMessage `json:"config"`
+	Seed      int64           `json:"seed"`
+	Version   string          `json:"ndalab_version"`
+	Protocol  int             `json:"protocol_version"`
+	Git       GitInfo         `json:"git"`
+	Plugins   []PluginInfo    `json:"plugins"`
+	Host      string          `json:"host"`
+	GoVersion string          `json:"go_version"`
+	OS        string          `json:"os"`
+	Arch      string          `json:"arch"`
+	CPUs      int             `json:"cpus"`
+	HostInfo
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended,omitzero"`
+	Step    int64     `json:"step"`
+}
+
+func (r *Runner) newRecord(c *Cell, comps []*started, t time.Time) Record {
+	host, _ := os.Hostname()
+	rec := Record{
+		Config: json.RawMessage(c.Config), Seed: c.Seed,
+		Version: core.Version, Protocol: core.ProtocolVersion, Git: gitInfo(),
+		Host: host, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		CPUs: runtime.NumCPU(), HostInfo: r.opt.Host, Started: t,
+	}
+	if len(rec.Config) == 0 {
+		rec.Config = json.RawMessage("{}")
+	}
+	sum, _ := r.opt.Launcher.(Checksummer)
+	seen := map[string]bool{}
+	for _, s := range comps {
+		if s == nil || seen[s.desc.ID()] {
+			continue
+		}
+		seen[s.desc.ID()] = true
+		p := PluginInfo{Kind: s.desc.Kind, Name: s.desc.Name, Version: s.desc.Version}
+		if sum != nil {
+			p.SHA256 = sum.Checksum(s.desc.Kind, s.desc.Name)
+		}
+		rec.Plugins = append(rec.Plugins, p)
+	}
+	return rec
+}
+
+// JSON encodes the record.
+func (rec Record) JSON() json.RawMessage {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return json.RawMessage("{}")
+	}
+	return b
+}
+
+// Write writes the record as indented JSON, atomically.
+func (rec Record) Write(path string) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append(b, '\n'))
+}
+
+// gitInfo asks git for the working tree's commit and dirty flag, and falls
+// back on the VCS stamp of the build.
+func gitInfo() GitInfo {
+	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
+		g := GitInfo{Commit: strings.TrimSpace(string(out)), Source: "git"}
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+			g.Dirty = len(strings.TrimSpace(string(st))) > 0
+		}
+		return g
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		g := GitInfo{Source: "build info"}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				g.Commit = s.Value
+			case "vcs.modified":
+				g.Dirty = s.Value == "true"
+			}
+		}
+		if g.Commit != "" {
+			return g
+		}
+	}
+	return GitInfo{Source: "unknown"}
+}

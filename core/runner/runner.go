@@ -1,0 +1,277 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/results"
+)
+
+// Store is what the runner records runs in; *results.Store implements it.
+type Store interface {
+	CreateRun(ctx context.Context, r *results.Run) error
+	LatestRun(ctx context.Context, experiment, cellID string) (*results.Run, error)
+	UpdateRun(ctx context.Context, id, status string, step int64, errMsg string) error
+	AddMetricsWithDirection(ctx context.Context, runID string, step int64,
+		values map[string]float64, higherIsBetter map[string]bool) error
+	AddSeries(ctx context.Context, runID string, points []results.Point) error
+	AddArtifact(ctx context.Context, runID, kind, path string) error
+	Series(ctx context.Context, runID, name string) ([]results.Point, error)
+	Metrics(ctx context.Context, runID string) ([]results.Metric, error)
+}
+
+// Options configure a Runner.
+type Options struct {
+	Launcher Launcher
+	Store    Store
+	// Out is the artifact directory; each run writes under
+	// Out/<experiment>/<cell ID>/.
+	Out string
+	// Workers is how many cells run at once (default 1).
+	Workers int
+	// FailFast stops all cells after the first failure.
+	FailFast bool
+	Progress Progress     // nil: no progress
+	Log      *slog.Logger // nil: discard
+	// Host fills the parts of the reproducibility record the runner cannot
+	// see itself (BLAS, device).
+	Host HostInfo
+}
+
+// Runner runs cells. It is safe to call Run once at a time.
+type Runner struct {
+	opt     Options
+	catalog *Catalog
+}
+
+// New returns a Runner.
+func New(opt Options) (*Runner, error) {
+	if opt.Launcher == nil || opt.Store == nil {
+		return nil, fmt.Errorf("%w: runner needs a launcher and a store", core.ErrInvalidArgument)
+	}
+	if opt.Workers < 1 {
+		opt.Workers = 1
+	}
+	if opt.Progress == nil {
+		opt.Progress = discard{}
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Out == "" {
+		opt.Out = "runs"
+	}
+	return &Runner{opt: opt, catalog: NewCatalog(opt.Launcher)}, nil
+}
+
+// Catalog is the runner's descriptor cache; pass its Describe to the
+// experiment loader so that files are checked by the same descriptors.
+func (r *Runner) Catalog() *Catalog { return r.catalog }
+
+// Outcome is what happened to one cell.
+type Outcome struct {
+	Cell   *Cell
+	RunID  string // empty if skipped before a run was made
+	Status string // a results status, or "skipped"
+	Step   int64
+	Err    error
+}
+
+// StatusSkipped marks a cell whose finished run was reused.
+const StatusSkipped = "skipped"
+
+// Run checks every cell, then runs them on the configured workers. Cells
+// with a finished (or diverged) run are skipped; interrupted ones resume
+// from their last checkpoint. It returns one outcome per cell, in cell
+// order, and an error if checking failed, a cell failed (with FailFast) or
+// ctx was cancelled.
+func (r *Runner) Run(ctx context.Context, cells []*Cell) ([]Outcome, error) {
+	for _, c := range cells {
+		if err := r.Check(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	out := make([]Outcome, len(cells))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range r.opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := newPool(r.opt.Launcher)
+			defer p.close()
+			for i := range next {
+				out[i] = r.runCell(ctx, p, cells[i])
+				if out[i].Status == results.StatusFailed && r.opt.FailFast {
+					cancel(fmt.Errorf("cell %s failed (--fail-fast): %w", cells[i].ID, out[i].Err))
+				}
+			}
+		}()
+	}
+feed:
+	for i := range cells {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+
+	if err := context.Cause(ctx); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// Check resolves every plugin parameter of a cell against its descriptor
+// and checks that the metrics' inputs can be gathered, so that a bad cell
+// fails before any training starts.
+func (r *Runner) Check(ctx context.Context, c *Cell) error {
+	_, err := r.resolveCell(ctx, c)
+	return err
+}
+
+// resolved holds a cell's descriptors and fully resolved configs.
+type resolved struct {
+	descs map[string]*core.Descriptor // by "kind/name"
+	cfgs  map[*Component]core.Config
+}
+
+func (r *Runner) resolveCell(ctx context.Context, c *Cell) (*resolved, error) {
+	res := &resolved{descs: map[string]*core.Descriptor{}, cfgs: map[*Component]core.Config{}}
+	add := func(kind core.Kind, comp *Component, what string) error {
+		if !comp.Set() {
+			return nil
+		}
+		d, err := r.catalog.Describe(ctx, kind, comp.Name)
+		if err != nil {
+			return fmt.Errorf("cell %s: %s: %w", c.ID, what, err)
+		}
+		cfg, err := d.Resolve(comp.Params)
+		if err != nil {
+			return fmt.Errorf("cell %s: %s: %w", c.ID, what, err)
+		}
+		res.descs[d.ID()] = d
+		res.cfgs[comp] = cfg
+		return nil
+	}
+	errs := []error{
+		add(core.KindDataset, &c.Dataset, "dataset"),
+		add(core.KindAugmentation, &c.Augmentation, "augmentation"),
+		add(core.KindAugmentation, &c.Views, "views"),
+		add(core.KindModel, &c.Model, "model"),
+		add(core.KindModel, &c.Features.Model, "features.model"),
+	}
+	for i := range c.Metrics {
+		errs = append(errs, add(core.KindMetric, &c.Metrics[i], fmt.Sprintf("metrics[%d]", i)))
+	}
+	for i := range c.Anomaly.Sets {
+		s := &c.Anomaly.Sets[i]
+		errs = append(errs, add(core.KindDataset, &s.Dataset, "anomaly set "+s.Name),
+			add(core.KindAugmentation, &s.Augmentation, "anomaly set "+s.Name))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if err := checkInputs(c, res); err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
+	return res, nil
+}
+
+// checkInputs makes sure every metric's declared inputs exist for the task.
+func checkInputs(c *Cell, res *resolved) error {
+	for _, m := range c.Metrics {
+		d := res.descs[string(core.KindMetric)+"/"+m.Name]
+		for _, in := range d.Inputs {
+			var ok bool
+			switch in {
+			case core.InputGeneratedFeatures, core.InputRealFeatures:
+				ok = (c.Task == TaskGAN || c.Task == TaskAnomaly) && c.Features.Model.Set()
+			case core.InputGeneratedPoints:
+				ok = c.Task == TaskGAN || c.Task == TaskAnomaly
+			case core.InputScoresIn, core.InputScoresOut:
+				ok = c.Task == TaskAnomaly
+			case core.InputTrainFeatures, core.InputTestFeatures:
+				ok = c.Task == TaskContrastive || c.Task == TaskClassifier
+			}
+			if !ok {
+				return fmt.Errorf("%w: metric %s needs %q, which task %s does not provide%s",
+					core.ErrInvalidArgument, m.Name, in, c.Task, needsFeatures(in))
+			}
+		}
+	}
+	return nil
+}
+
+func needsFeatures(in string) string {
+	if in == core.InputGeneratedFeatures || in == core.InputRealFeatures {
+		return " without features.model"
+	}
+	return ""
+}
+
+// cellDir is where a cell's artifacts live, across attempts.
+func (r *Runner) cellDir(c *Cell) string {
+	return filepath.Join(r.opt.Out, c.Experiment, c.ID)
+}
+
+// runCell runs (or skips, or resumes) one cell and reports its outcome.
+func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
+	o := Outcome{Cell: c}
+	prev, err := r.opt.Store.LatestRun(ctx, c.Experiment, c.ID)
+	if err != nil {
+		o.Status, o.Err = results.StatusFailed, err
+		return o
+	}
+	if prev != nil && (prev.Status == results.StatusFinished || prev.Status == results.StatusDiverged) {
+		o.RunID, o.Status, o.Step = prev.ID, StatusSkipped, prev.Step
+		r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: prev.ID,
+			Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped, Msg: "already " + prev.Status})
+		return o
+	}
+	if err := os.MkdirAll(r.cellDir(c), 0o755); err != nil {
+		o.Status, o.Err = results.StatusFailed, fmt.Errorf("cell %s: %w", c.ID, err)
+		return o
+	}
+
+	run, err := r.newRun(ctx, p, c, prev)
+	if err != nil {
+		o.Status, o.Err = results.StatusFailed, err
+		r.record(c, prev, err)
+		return o
+	}
+	defer run.close()
+	o.RunID = run.id
+	o.Status, o.Step, o.Err = run.execute(ctx)
+	return o
+}
+
+// record stores a failure that happened before a run could start, so that
+// it shows in the results like any other failed run.
+func (r *Runner) record(c *Cell, prev *results.Run, cause error) {
+	ctx := context.Background()
+	id := nextRunID(c.ID, prev)
+	now := time.Now()
+	run := &results.Run{ID: id, Experiment: c.Experiment, CellID: c.ID, Params: c.Varying,
+		Config: c.Config, Seed: c.Seed, Status: results.StatusRunning, Started: now}
+	if err := r.opt.Store.CreateRun(ctx, run); err != nil {
+		r.opt.Log.Error("record failed run", "cell", c.ID, "err", err)
+		return
+	}
+	r.opt.Store.UpdateRun(ctx, id, results.StatusFailed, 0, cause.Error())
+	r.opt.Progress.Report(Event{Time: now, Kind: "end", Cell: c.ID, Run: id, Steps: c.Train.Steps,
+		Status: results.StatusFailed, Msg: cause.Error()})
+}

@@ -1,0 +1,327 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/core/runner"
+	"github.com/ndalab/ndalab/experiments"
+	"github.com/ndalab/ndalab/plugins/metric/auroc"
+	"github.com/ndalab/ndalab/results"
+)
+
+// env is one test's runner, store and experiment file.
+type env struct {
+	t     *testing.T
+	dir   string
+	store *results.Store
+	h     *hooks
+	l     *launcher
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := results.Open(context.Background(), filepath.Join(dir, "results.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h := &hooks{}
+	l := newLauncher(h)
+	l.extra["metric/auroc"] = func() core.Component { return auroc.New() }
+	return &env{t: t, dir: dir, store: st, h: h, l: l}
+}
+
+func (e *env) runner(workers int, failFast bool) *runner.Runner {
+	e.t.Helper()
+	r, err := runner.New(runner.Options{Launcher: e.l, Store: e.store, Out: filepath.Join(e.dir, "out"),
+		Workers: workers, FailFast: failFast})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return r
+}
+
+// load writes yaml to a file and expands it with the runner's descriptors.
+func (e *env) load(r *runner.Runner, yaml string, set ...string) *experiments.Experiment {
+	e.t.Helper()
+	p := filepath.Join(e.dir, "exp.yaml")
+	if err := os.WriteFile(p, []byte(yaml), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	x, err := experiments.Load(context.Background(), p,
+		experiments.Options{Set: set, Describe: r.Catalog().Describe})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return x
+}
+
+const ganYAML = `
+name: toy
+task: gan
+dataset: {name: toy}
+model: {name: toy-gan}
+augmentation: {name: flip}
+metrics: [mean-dist]
+train: {steps: 40, batch_size: 32, d_steps: 2, log_every: 5}
+eval: {every: 10, samples: 256, grid: 64}
+`
+
+func TestGANEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(1, false)
+	x := e.load(r, ganYAML, "matrix.augmentation.name=[none, flip]")
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i, o := range out {
+		if o.Status != results.StatusFinished || o.Step != 40 {
+			t.Fatalf("cell %d: %s at %d (%v), want finished at 40", i, o.Status, o.Step, o.Err)
+		}
+		run, err := e.store.GetRun(ctx, o.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != results.StatusFinished || run.Step != 40 || run.CellID != x.Cells[i].ID {
+			t.Errorf("stored run %+v", run)
+		}
+		pts, err := e.store.Series(ctx, o.RunID, "g/loss")
+		if err != nil || len(pts) != 8 {
+			t.Errorf("g/loss: %d points (%v), want 8 (every 5 of 40 steps)", len(pts), err)
+		}
+		ms, err := e.store.Metrics(ctx, o.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps []int64
+		for _, m := range ms {
+			if m.Name == "dist" {
+				steps = append(steps, m.Step)
+			}
+		}
+		if !slices.Equal(steps, []int64{10, 20, 30, 40}) {
+			t.Errorf("dist measured at %v, want [10 20 30 40]", steps)
+		}
+		dir := filepath.Join(e.dir, "out", "toy", x.Cells[i].ID)
+		for _, f := range []string{"last.ckpt", "best.ckpt", "samples-00000010.png", "samples-final.png",
+			"losses.png", "metrics.png", "record.json"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("artifact: %v", err)
+			}
+		}
+		var rec runner.Record
+		b, _ := os.ReadFile(filepath.Join(dir, "record.json"))
+		if err := json.Unmarshal(b, &rec); err != nil || rec.Version != core.Version ||
+			rec.Seed != x.Cells[i].Seed || len(rec.Plugins) < 3 || rec.Ended.IsZero() {
+			t.Errorf("record %+v (%v)", rec, err)
+		}
+		h, _, err := runner.ReadCheckpoint(filepath.Join(dir, "last.ckpt"))
+		if err != nil || h.Step != 40 {
+			t.Errorf("last checkpoint at %d (%v), want 40", h.Step, err)
+		}
+	}
+
+	// The second run of the same file does nothing.
+	before := e.h.inits.Load()
+	again, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range again {
+		if o.Status != runner.StatusSkipped {
+			t.Errorf("rerun: cell %s %s, want skipped", o.Cell.ID, o.Status)
+		}
+	}
+	if e.h.inits.Load() != before {
+		t.Errorf("rerun initialised %d models", e.h.inits.Load()-before)
+	}
+	if e.h.started.Load() != e.h.closed.Load() {
+		t.Errorf("started %d components, closed %d", e.h.started.Load(), e.h.closed.Load())
+	}
+}
+
+// finalState runs a cell to the end and returns its last checkpoint's model bytes.
+func finalState(t *testing.T, e *env, x *experiments.Experiment) []byte {
+	t.Helper()
+	_, body, err := runner.ReadCheckpoint(filepath.Join(e.dir, "out", x.Name, x.Cells[0].ID, "last.ckpt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return body
+}
+
+func TestInterruptResume(t *testing.T) {
+	// Reference: the same cell, uninterrupted.
+	ref := newEnv(t)
+	rr := ref.runner(1, false)
+	rx := ref.load(rr, ganYAML)
+	if _, err := rr.Run(context.Background(), rx.Cells); err != nil {
+		t.Fatal(err)
+	}
+	want := finalState(t, ref, rx)
+
+	e := newEnv(t)
+	r := e.runner(1, false)
+	x := e.load(r, ganYAML)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.h.onStep = func(p core.Phase, step int64) {
+		if p == core.PhaseG && step == 23 {
+			cancel()
+		}
+	}
+	out, err := r.Run(ctx, x.Cells)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("interrupted run: error %v, want context canceled", err)
+	}
+	// The step under way when ctx was cancelled runs to its end.
+	if out[0].Status != results.StatusInterrupted || out[0].Step != 24 {
+		t.Fatalf("interrupted at %d with %s, want interrupted at 24", out[0].Step, out[0].Status)
+	}
+	run, _ := e.store.GetRun(context.Background(), out[0].RunID)
+	if run.Status != results.StatusInterrupted {
+		t.Fatalf("stored status %s", run.Status)
+	}
+
+	// Resume: same run, from the checkpoint at step 24, to the same end.
+	e.h.onStep = nil
+	e.h.dSteps = nil
+	loads := e.h.loads.Load()
+	out, err = r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Status != results.StatusFinished || out[0].RunID != run.ID {
+		t.Fatalf("resume: %s run %s, want finished run %s", out[0].Status, out[0].RunID, run.ID)
+	}
+	if e.h.loads.Load() != loads+1 {
+		t.Errorf("resume loaded %d checkpoints, want 1", e.h.loads.Load()-loads)
+	}
+	if first := e.h.dSteps[0]; first != 24*2 {
+		t.Errorf("resumed D steps start at batch %d, want %d", first, 24*2)
+	}
+	if got := finalState(t, e, x); !bytes.Equal(got, want) {
+		t.Errorf("resumed final state\n%s\nwant (uninterrupted)\n%s", got, want)
+	}
+	pts, err := e.store.Series(context.Background(), run.ID, "d/loss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []int64
+	for _, p := range pts {
+		steps = append(steps, p.Step)
+	}
+	if !slices.Equal(steps, []int64{5, 10, 15, 20, 25, 30, 35, 40}) {
+		t.Errorf("series steps %v, want each of 5..40 once", steps)
+	}
+	runs, _ := e.store.Runs(context.Background(), results.RunFilter{})
+	if len(runs) != 1 {
+		t.Errorf("%d runs stored, want 1", len(runs))
+	}
+}
+
+func TestFailureAndDivergence(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(2, false)
+	x := e.load(r, ganYAML, `matrix.model=[{name: toy-gan}, {name: toy-gan, params: {fail_at: 7}},
+		{name: toy-gan, params: {nan_at: 12}}]`)
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		status string
+		step   int64
+		msg    string
+	}{
+		{results.StatusFinished, 40, ""},
+		{results.StatusFailed, 6, "injected failure at step 7"},
+		{results.StatusDiverged, 11, "loss g/loss is NaN at step 12"},
+	}
+	for i, w := range want {
+		run, err := e.store.GetRun(context.Background(), out[i].RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.Status != w.status || run.Step != w.step || !strings.Contains(run.Error, w.msg) {
+			t.Errorf("cell %d: %s at %d %q, want %s at %d %q", i, run.Status, run.Step, run.Error,
+				w.status, w.step, w.msg)
+		}
+	}
+}
+
+func TestFailFast(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(1, true)
+	x := e.load(r, ganYAML, `matrix.model=[{name: toy-gan, params: {fail_at: 3}}, {name: toy-gan}]`)
+	out, err := r.Run(context.Background(), x.Cells)
+	if err == nil || !strings.Contains(err.Error(), "fail-fast") {
+		t.Fatalf("error %v, want a fail-fast error", err)
+	}
+	if out[0].Status != results.StatusFailed || out[1].Status != "" {
+		t.Errorf("statuses %q %q, want failed and not started", out[0].Status, out[1].Status)
+	}
+}
+
+func TestAnomaly(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(1, false)
+	x := e.load(r, `
+task: anomaly
+dataset: {name: toy}
+model: {name: toy-gan}
+train: {steps: 30, batch_size: 32}
+anomaly:
+  samples: 128
+  ood:
+    - {name: mirrored, augmentation: {name: flip}}
+    - {dataset: {name: toy}}
+`)
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil || out[0].Status != results.StatusFinished {
+		t.Fatalf("%v %+v", err, out)
+	}
+	ms, err := e.store.Metrics(context.Background(), out[0].RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, m := range ms {
+		got[m.Name] = m.Value
+	}
+	// The discriminator tells the data from its mirror image, and cannot
+	// tell the data from itself.
+	if got["auroc/mirrored"] < 0.9 || got["auroc/toy"] != 0.5 {
+		t.Errorf("auroc mirrored %v toy %v, want > 0.9 and 0.5", got["auroc/mirrored"], got["auroc/toy"])
+	}
+	if m := (got["auroc/mirrored"] + got["auroc/toy"]) / 2; got["auroc_mean"] != m {
+		t.Errorf("auroc_mean %v, want %v", got["auroc_mean"], m)
+	}
+}
+
+func TestCheckBeforeTraining(t *testing.T) {
+	e := newEnv(t)
+	r := e.runner(1, false)
+	x := e.load(r, ganYAML, "metrics=[auroc]")
+	_, err := r.Run(context.Background(), x.Cells)
+	if err == nil || !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(), "scores_in") {
+		t.Fatalf("error %v, want a metric-input error", err)
+	}
+	if e.h.inits.Load() != 0 {
+		t.Errorf("%d models initialised before the check failed", e.h.inits.Load())
+	}
+}
+
+var _ = fmt.Sprint
