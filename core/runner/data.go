@@ -31,8 +31,8 @@ type feed struct {
 // item is what one training step consumes.
 type item struct {
 	step  int64
-	reals []*core.Batch   // perStep batches
-	negs  []*core.Batch   // one per real batch, or nil
+	reals []*core.Batch    // perStep batches
+	negs  []*core.Batch    // one per real batch, or nil
 	views [][2]*core.Batch // contrastive: two views per real batch
 }
 

@@ -270,7 +270,9 @@ type launcher struct {
 	extra map[string]func() core.Component
 }
 
-func newLauncher(h *hooks) *launcher { return &launcher{h: h, extra: map[string]func() core.Component{}} }
+func newLauncher(h *hooks) *launcher {
+	return &launcher{h: h, extra: map[string]func() core.Component{}}
+}
 
 type closer struct{ h *hooks }
 
