@@ -75,10 +75,10 @@ func TestEMA(t *testing.T) {
 	}
 
 	// Step 1 is before the start: the average copies.
-	setFloat64s(w.Value, []float64{4, 6})
+	SetFloat64s(w.Value, []float64{4, 6})
 	ema.Update(1)
 	// Step 2 averages: 0.9·4 + 0.1·10 = 4.6 and 0.9·6 + 0.1·0 = 5.4.
-	setFloat64s(w.Value, []float64{10, 0})
+	SetFloat64s(w.Value, []float64{10, 0})
 	ema.Update(2)
 	want := []float64{4.6, 5.4}
 	shadow := Float64s(ema.Tensors()[0].T)

@@ -99,8 +99,8 @@ func (bn *BatchNorm) track(x gorgonia.Value) error {
 		rm[c] = (1-bn.Momentum)*rm[c] + bn.Momentum*mean[c]
 		rv[c] = (1-bn.Momentum)*rv[c] + bn.Momentum*unbiased
 	}
-	setFloat64s(bn.Mean.Value, rm)
-	setFloat64s(bn.Var.Value, rv)
+	SetFloat64s(bn.Mean.Value, rm)
+	SetFloat64s(bn.Var.Value, rv)
 	return nil
 }
 

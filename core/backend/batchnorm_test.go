@@ -99,8 +99,8 @@ func TestBatchNormTrainEval(t *testing.T) {
 	}
 
 	// Evaluation uses the running statistics and the affine part.
-	setFloat64s(bn.Gamma.Value, []float64{2, -1})
-	setFloat64s(bn.Beta.Value, []float64{0.5, 0.25})
+	SetFloat64s(bn.Gamma.Value, []float64{2, -1})
+	SetFloat64s(bn.Beta.Value, []float64{0.5, 0.25})
 	y = runBN(t, bn, Mode{}, x)
 	rv := Float64s(bn.Var.Value)
 	gamma, beta := []float64{2, -1}, []float64{0.5, 0.25}
@@ -119,8 +119,8 @@ func TestBatchNormTrainEval(t *testing.T) {
 func TestConditionalBatchNormUsesLabels(t *testing.T) {
 	ps := NewParams("CBN", tensor.Float32, 1)
 	cbn := NewConditionalBatchNorm(ps, "cbn", 2, 3)
-	setFloat64s(cbn.Gain.W.Value, []float64{1, 1, 2, 2, -1, -1})
-	setFloat64s(cbn.Bias.W.Value, []float64{0, 0, 10, 10, 0, 0})
+	SetFloat64s(cbn.Gain.W.Value, []float64{1, 1, 2, 2, -1, -1})
+	SetFloat64s(cbn.Bias.W.Value, []float64{0, 0, 10, 10, 0, 0})
 	g, err := NewGraph(GraphOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ func (e *EMA) Update(step int64) {
 		for j, v := range Float64s(p.Value) {
 			s[j] = d*s[j] + (1-d)*v
 		}
-		setFloat64s(e.shadow[i], s)
+		SetFloat64s(e.shadow[i], s)
 	}
 }
 
@@ -55,8 +55,8 @@ func (e *EMA) Update(step int64) {
 func (e *EMA) Swap() {
 	for i, p := range e.params {
 		live := Float64s(p.Value)
-		setFloat64s(p.Value, Float64s(e.shadow[i]))
-		setFloat64s(e.shadow[i], live)
+		SetFloat64s(p.Value, Float64s(e.shadow[i]))
+		SetFloat64s(e.shadow[i], live)
 	}
 }
 

@@ -119,7 +119,7 @@ func TestGradLayers(t *testing.T) {
 		{"linear", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 4, 5)
 			l := NewLinear(ps, "l", LinearConfig{In: 5, Out: 3, Init: wide})
-			setFloat64s(l.B.Value, randFloats(rand.New(rand.NewPCG(3, 3)), 3))
+			SetFloat64s(l.B.Value, randFloats(rand.New(rand.NewPCG(3, 3)), 3))
 			return l.Forward(g, g.Param(x))
 		}},
 		{"linear/spectral", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
@@ -152,8 +152,8 @@ func TestGradLayers(t *testing.T) {
 		{"batchnorm/train", Mode{Train: true}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 4, 3, 2, 2)
 			bn := NewBatchNorm(ps, "bn", 3)
-			setFloat64s(bn.Gamma.Value, []float64{0.5, -1.5, 2})
-			setFloat64s(bn.Beta.Value, []float64{0.1, 0.2, -0.3})
+			SetFloat64s(bn.Gamma.Value, []float64{0.5, -1.5, 2})
+			SetFloat64s(bn.Beta.Value, []float64{0.1, 0.2, -0.3})
 			return bn.Forward(g, g.Param(x))
 		}},
 		{"batchnorm/train2d", Mode{Train: true}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
@@ -164,15 +164,15 @@ func TestGradLayers(t *testing.T) {
 		{"batchnorm/eval", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 4, 3, 2, 2)
 			bn := NewBatchNorm(ps, "bn", 3)
-			setFloat64s(bn.Mean.Value, []float64{0.3, -0.2, 1})
-			setFloat64s(bn.Var.Value, []float64{0.5, 2, 1.5})
+			SetFloat64s(bn.Mean.Value, []float64{0.3, -0.2, 1})
+			SetFloat64s(bn.Var.Value, []float64{0.5, 2, 1.5})
 			return bn.Forward(g, g.Param(x))
 		}},
 		{"cbn/train", Mode{Train: true}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 4, 3, 2, 2)
 			cbn := NewConditionalBatchNorm(ps, "cbn", 3, 5)
-			setFloat64s(cbn.Gain.W.Value, randFloats(rand.New(rand.NewPCG(4, 4)), 15))
-			setFloat64s(cbn.Bias.W.Value, randFloats(rand.New(rand.NewPCG(5, 5)), 15))
+			SetFloat64s(cbn.Gain.W.Value, randFloats(rand.New(rand.NewPCG(4, 4)), 15))
+			SetFloat64s(cbn.Bias.W.Value, randFloats(rand.New(rand.NewPCG(5, 5)), 15))
 			return cbn.Forward(g, g.Param(x), labelsNode(g, 0, 4, 4, 2))
 		}},
 		{"embedding", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {

@@ -91,7 +91,7 @@ func (ps *Params) add(name string, trainable bool, init Init, shape []int) *Para
 	init(data, rng.NormFloat64)
 
 	t := tensor.New(tensor.Of(ps.dtype), tensor.WithShape(shape...))
-	setFloat64s(t, data)
+	SetFloat64s(t, data)
 	p := &Param{Name: name, Value: t, Trainable: trainable}
 	ps.list = append(ps.list, p)
 	ps.index[name] = p
@@ -140,8 +140,9 @@ func Float64s(t *tensor.Dense) []float64 {
 	panic(fmt.Sprintf("backend: Float64s of a %v tensor", t.Dtype()))
 }
 
-// setFloat64s writes data into a float tensor of equal size.
-func setFloat64s(t *tensor.Dense, data []float64) {
+// SetFloat64s writes data into a float tensor of equal size (float32 or
+// float64), e.g. to load weights; it panics on another dtype.
+func SetFloat64s(t *tensor.Dense, data []float64) {
 	switch t.Dtype() {
 	case tensor.Float32:
 		dst := t.Float32s()

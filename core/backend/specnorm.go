@@ -36,7 +36,7 @@ func NewSpectralNorm(ps *Params, name string, w *Param) *SpectralNorm {
 	for _, p := range []*Param{sn.U, sn.V} {
 		x := Float64s(p.Value)
 		normalise(x)
-		setFloat64s(p.Value, x)
+		SetFloat64s(p.Value, x)
 	}
 	return sn
 }
@@ -76,8 +76,8 @@ func (sn *SpectralNorm) PowerIterate() {
 	}
 	normalise(u)
 
-	setFloat64s(sn.U.Value, u)
-	setFloat64s(sn.V.Value, v)
+	SetFloat64s(sn.U.Value, u)
+	SetFloat64s(sn.V.Value, v)
 }
 
 // Sigma returns the current estimate uᵀWv of the largest singular value.

@@ -51,6 +51,10 @@ func (s ConvShape) Validate() error {
 type Conv struct {
 	Shape   ConvShape
 	Workers int
+	// Act is applied after the bias in Forward, image by image while the
+	// output is still in cache; Slope is LeakyReLU's negative slope.
+	Act   Activation
+	Slope float32
 
 	scratch []convScratch
 	wr      []float32 // tap-major weights for the shift method
@@ -60,6 +64,7 @@ type convScratch struct {
 	cols []float32 // im2col matrix of a group of images, CKK × g·P
 	out  []float32 // a group's K × g·P product or gathered gradient
 	dw   []float32 // this worker's weight gradient, K × CKK
+	db   []float32 // this worker's bias gradient, K
 }
 
 // NewConv returns a Conv for s with the given worker count (≥ 1). It panics
@@ -83,9 +88,7 @@ func (cv *Conv) groupSize(n int) int {
 // parallel runs fn over contiguous image ranges, one per worker.
 func (cv *Conv) parallel(n int, fn func(w, lo, hi int)) {
 	workers := min(cv.Workers, n)
-	for len(cv.scratch) < workers {
-		cv.scratch = append(cv.scratch, convScratch{})
-	}
+	cv.ensureScratch(workers)
 	if workers <= 1 {
 		fn(0, 0, n)
 		return
@@ -98,7 +101,13 @@ func (cv *Conv) parallel(n int, fn func(w, lo, hi int)) {
 	wg.Wait()
 }
 
-// Forward computes y = conv(x, w) + bias for n images: x is n×C×H×W, w is
+func (cv *Conv) ensureScratch(workers int) {
+	for len(cv.scratch) < workers {
+		cv.scratch = append(cv.scratch, convScratch{})
+	}
+}
+
+// Forward computes y = act(conv(x, w) + bias) for n images: x is n×C×H×W, w is
 // K×C×KH×KW, bias is K values or nil, y is n×K×OH×OW and is overwritten.
 func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 	s := cv.Shape
@@ -125,7 +134,7 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 			if nb == 1 {
 				yi := y[i*s.OutSize() : (i+1)*s.OutSize()]
 				Sgemm(false, false, s.K, p, ckk, 1, w, ckk, cols, p, 0, yi, p)
-				addChannelBias(yi, bias, p)
+				cv.biasAct(yi, bias)
 				continue
 			}
 
@@ -137,7 +146,7 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 				for k := range s.K {
 					copy(yi[k*p:(k+1)*p], out[k*nb*p+b*p:])
 				}
-				addChannelBias(yi, bias, p)
+				cv.biasAct(yi, bias)
 			}
 		}
 	})
@@ -241,16 +250,46 @@ func (cv *Conv) check(n int, in, out []float32) {
 	mustLen("output", out, n*cv.Shape.OutSize())
 }
 
-// addChannelBias adds bias[k] to the p values of channel k of one image.
-func addChannelBias(y, bias []float32, p int) {
-	if bias == nil {
+// biasAct applies bias and activation to one output image (K×OH×OW).
+func (cv *Conv) biasAct(y, bias []float32) {
+	p := cv.Shape.OutH() * cv.Shape.OutW()
+	for k := range cv.Shape.K {
+		var b float32
+		if bias != nil {
+			b = bias[k]
+		}
+		activateRow(cv.Act, cv.Slope, b, y[k*p:(k+1)*p])
+	}
+}
+
+// ActivateBackward turns dy, the gradient at Forward's output y, into the
+// gradient before the activation, in place and in parallel over images, and
+// adds its per-channel sums (the bias gradient) to db unless db is nil.
+func (cv *Conv) ActivateBackward(n int, y, dy, db []float32) {
+	s := cv.Shape
+	p := s.OutH() * s.OutW()
+	mustLen("output", y, n*s.OutSize())
+	mustLen("output gradient", dy, n*s.OutSize())
+	workers := min(cv.Workers, n)
+	cv.ensureScratch(workers)
+	for w := range workers {
+		clear(grow(&cv.scratch[w].db, s.K))
+	}
+	parallelFor(workers, n, n*s.OutSize(), func(w, lo, hi int) {
+		acc := cv.scratch[w].db
+		for i := lo; i < hi; i++ {
+			for k := range s.K {
+				o := (i*s.K + k) * p
+				acc[k] += activateGradRow(cv.Act, cv.Slope, y[o:o+p], dy[o:o+p])
+			}
+		}
+	})
+	if db == nil {
 		return
 	}
-	for k, b := range bias {
-		row := y[k*p : (k+1)*p]
-		for j := range row {
-			row[j] += b
-		}
+	mustLen("bias gradient", db, s.K)
+	for w := range workers {
+		addTo(db, cv.scratch[w].db[:s.K])
 	}
 }
 

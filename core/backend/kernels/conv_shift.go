@@ -96,7 +96,7 @@ func (cv *Conv) shiftForward(n int, x, w, bias, y []float32) {
 			Sgemm(false, false, s.K*kk, hw, s.C, 1, wr, s.C, xi, hw, 0, z, hw)
 			clear(yi)
 			shiftAdd(s, z, yi)
-			addChannelBias(yi, bias, s.OutH()*s.OutW())
+			cv.biasAct(yi, bias)
 		}
 	})
 }

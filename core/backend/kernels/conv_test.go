@@ -68,6 +68,36 @@ func TestConvForward(t *testing.T) {
 	}
 }
 
+func TestConvFusedActivation(t *testing.T) {
+	s := ConvShape{C: 3, H: 10, W: 10, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}
+	const n = 40 // enough values to run the backward pass in parallel
+	for _, act := range []Activation{LeakyReLU, Tanh} {
+		t.Run(act.String(), func(t *testing.T) {
+			r := newRand(11)
+			x := randSlice(r, n*s.InSize())
+			w := randSlice(r, s.WeightSize())
+			b := randSlice(r, s.K)
+			cv := NewConv(s, 2)
+			cv.Act, cv.Slope = act, 0.2
+			y := make([]float32, n*s.OutSize())
+			cv.Forward(n, x, w, b, y)
+
+			// The fused forward equals the plain one followed by BiasActivate.
+			want := naiveConv(s, n, x, w, nil)
+			BiasActivate(act, 0.2, n, s.K, s.OutH()*s.OutW(), b, want)
+			closeTo(t, "y", y, want, 1e-4)
+
+			probe := randSlice(r, len(y))
+			got, ref := append([]float32(nil), probe...), append([]float32(nil), probe...)
+			db, dbRef := make([]float32, s.K), make([]float32, s.K)
+			cv.ActivateBackward(n, y, got, db)
+			ActivateBackward(act, 0.2, n, s.K, s.OutH()*s.OutW(), y, ref, dbRef)
+			closeTo(t, "dy", got, ref, 0)
+			closeTo(t, "db", db, dbRef, 1e-5)
+		})
+	}
+}
+
 func TestConvGradients(t *testing.T) {
 	for _, tc := range convCases {
 		for _, workers := range []int{1, 2} {

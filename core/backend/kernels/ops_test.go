@@ -111,27 +111,47 @@ func TestLinearGradients(t *testing.T) {
 }
 
 func TestBatchNorm(t *testing.T) {
-	for _, tc := range []struct{ n, c, p int }{{8, 3, 5}, {16, 7, 1}} {
-		t.Run(fmt.Sprintf("n%d_c%d_p%d", tc.n, tc.c, tc.p), func(t *testing.T) {
+	cases := []struct {
+		n, c, p, workers int
+		act              Activation
+	}{
+		{8, 3, 5, 1, Identity}, {16, 7, 1, 1, Identity},
+		{64, 40, 9, 2, ReLU}, {32, 600, 1, 3, ReLU},
+	}
+	for _, tc := range cases {
+		name := fmt.Sprintf("n%d_c%d_p%d_w%d_%v", tc.n, tc.c, tc.p, tc.workers, tc.act)
+		t.Run(name, func(t *testing.T) {
 			r := newRand(7)
 			x := randSlice(r, tc.n*tc.c*tc.p)
 			for i := range x {
 				x[i] = 3*x[i] + 1 // away from zero mean, unit variance
 			}
-			gamma, beta := randSlice(r, tc.c), randSlice(r, tc.c)
+
+			// Gains in [0.5, 1.5] and biases of ±8 keep every output far
+			// from ReLU's kink (|x̂| < 5 here), where differences fail.
+			gamma, beta := make([]float32, tc.c), make([]float32, tc.c)
+			for i := range gamma {
+				gamma[i] = 0.5 + r.Float32()
+				beta[i] = float32(16*(i%2) - 8)
+			}
 			probe := randSlice(r, len(x))
 			rm, rv := make([]float32, tc.c), make([]float32, tc.c)
 			y := make([]float32, len(x))
 			bn := NewBatchNorm(tc.c)
+			bn.Act, bn.Workers = tc.act, tc.workers
 			loss := func() float64 {
 				bn.ForwardTrain(tc.n, tc.p, x, gamma, beta, rm, rv, y)
 				return dot(y, probe)
 			}
 
-			// Output per channel has mean beta and variance gamma² (biased).
+			// Before the activation each channel has mean beta and variance
+			// gamma² (biased); check the channels ReLU leaves untouched.
 			loss()
 			m := float64(tc.n * tc.p)
 			for ch := range tc.c {
+				if tc.act == ReLU && beta[ch] < 0 {
+					continue
+				}
 				var s, sq float64
 				for i := range tc.n {
 					for j := range tc.p {
@@ -142,15 +162,16 @@ func TestBatchNorm(t *testing.T) {
 				}
 				mean, variance := s/m, sq/m-(s/m)*(s/m)
 				g := float64(gamma[ch])
-				if math.Abs(mean-float64(beta[ch])) > 1e-4 ||
-					math.Abs(variance-g*g) > 1e-3*math.Max(1, g*g) {
+				if math.Abs(mean-float64(beta[ch])) > 1e-4*math.Abs(float64(beta[ch])) ||
+					math.Abs(variance-g*g) > 1e-3 {
 					t.Fatalf("channel %d: mean %g var %g, want %g and %g", ch, mean, variance, beta[ch], g*g)
 				}
 			}
 
 			dx := make([]float32, len(x))
 			dg, dbt := make([]float32, tc.c), make([]float32, tc.c)
-			bn.Backward(probe, gamma, dx, dg, dbt)
+			dy := append([]float32(nil), probe...)
+			bn.Backward(dy, gamma, dx, dg, dbt)
 			checkGrad(t, "dx", x, dx, loss)
 			checkGrad(t, "dgamma", gamma, dg, loss)
 			checkGrad(t, "dbeta", beta, dbt, loss)

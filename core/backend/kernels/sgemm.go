@@ -53,18 +53,6 @@ func ParallelSgemm(workers int, transA, transB bool, m, n, k int, alpha float32,
 	wg.Wait()
 }
 
-// split returns the half-open range of part w when n items go to parts
-// workers, the first n%parts parts taking one more.
-func split(n, parts, w int) (lo, hi int) {
-	q, r := n/parts, n%parts
-	lo = w*q + min(w, r)
-	hi = lo + q
-	if w < r {
-		hi++
-	}
-	return lo, hi
-}
-
 func scaleRows(m, n int, beta float32, c []float32, ldc int) {
 	for i := range m {
 		row := c[i*ldc : i*ldc+n]
