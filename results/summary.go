@@ -100,3 +100,28 @@ func (s *Store) ReduceMetric(ctx context.Context, experiment, name string,
 	}
 	return out, nil
 }
+
+// SeriesNames lists the training-series names of an experiment's runs (all
+// runs when experiment is empty), sorted.
+func (s *Store) SeriesNames(ctx context.Context, experiment string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.name FROM series p
+		JOIN runs r ON r.rid = p.rid WHERE ?1 = '' OR r.experiment = ?1 ORDER BY p.name`,
+		experiment)
+	if err != nil {
+		return nil, s.fileErr("list series names", err)
+	}
+	defer rows.Close()
+
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, s.fileErr("list series names", err)
+		}
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fileErr("list series names", err)
+	}
+	return out, nil
+}

@@ -2,7 +2,6 @@ package table
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -20,12 +19,6 @@ type Agg string
 const (
 	AggBest Agg = "best" // best over evaluation steps, in the metric's direction
 	AggLast Agg = "last" // the value at the last evaluation step
-)
-
-// Pseudo-parameters every run has besides its Params.
-const (
-	paramExperiment = "experiment"
-	paramSeed       = "seed"
 )
 
 // Spec says what table to build.
@@ -146,18 +139,11 @@ func Build(spec Spec, in Input) (*Table, error) {
 	if spec.Rows == "" {
 		return nil, fmt.Errorf("table: no row parameter given: %w", core.ErrInvalidArgument)
 	}
-	runs := latestPerCell(in.Runs)
+	runs := results.LatestPerCell(in.Runs)
 	if err := checkParams(spec, runs); err != nil {
 		return nil, err
 	}
-	runs = slices.DeleteFunc(runs, func(r *results.Run) bool {
-		for k, v := range spec.Where {
-			if got, _ := paramText(r, k); got != v {
-				return true
-			}
-		}
-		return false
-	})
+	runs = slices.DeleteFunc(runs, func(r *results.Run) bool { return !r.MatchParams(spec.Where) })
 
 	// Group the runs by row and column value.
 	type key struct{ row, col string }
@@ -165,9 +151,9 @@ func Build(spec Spec, in Input) (*Table, error) {
 	var rowKeys, colKeys []string
 	for _, r := range runs {
 		var k key
-		k.row, _ = paramText(r, spec.Rows)
+		k.row, _ = r.ParamText(spec.Rows)
 		if spec.Cols != "" {
-			k.col, _ = paramText(r, spec.Cols)
+			k.col, _ = r.ParamText(spec.Cols)
 		}
 		if _, ok := groups[k]; !ok {
 			rowKeys = appendNew(rowKeys, k.row)
@@ -210,34 +196,9 @@ func Build(spec Spec, in Input) (*Table, error) {
 	return t, nil
 }
 
-// latestPerCell keeps the most recently started run of each experiment and
-// cell ID, in the order of the input.
-func latestPerCell(runs []*results.Run) []*results.Run {
-	type cell struct{ exp, id string }
-	latest := map[cell]*results.Run{}
-	for _, r := range runs {
-		c := cell{r.Experiment, r.CellID}
-		if l, ok := latest[c]; !ok || r.Started.After(l.Started) {
-			latest[c] = r
-		}
-	}
-	var out []*results.Run
-	for _, r := range runs {
-		if latest[cell{r.Experiment, r.CellID}] == r {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // checkParams reports a row, column or filter parameter that no run has.
 func checkParams(spec Spec, runs []*results.Run) error {
-	names := map[string]bool{paramExperiment: true, paramSeed: true}
-	for _, r := range runs {
-		for k := range r.Params {
-			names[k] = true
-		}
-	}
+	known := results.ParamNames(runs)
 	check := []string{spec.Rows}
 	if spec.Cols != "" {
 		check = append(check, spec.Cols)
@@ -246,12 +207,7 @@ func checkParams(spec Spec, runs []*results.Run) error {
 		check = append(check, k)
 	}
 	for _, p := range check {
-		if !names[p] {
-			known := make([]string, 0, len(names))
-			for k := range names {
-				known = append(known, k)
-			}
-			sort.Strings(known)
+		if !slices.Contains(known, p) {
 			return fmt.Errorf("table: unknown parameter %q (known: %s): %w",
 				p, strings.Join(known, ", "), core.ErrInvalidArgument)
 		}
@@ -263,7 +219,7 @@ func checkParams(spec Spec, runs []*results.Run) error {
 // seed, since averaging them would mix different settings.
 func checkGroup(spec Spec, row, col string, g []*results.Run) error {
 	for _, r := range g[1:] {
-		names := map[string]bool{paramExperiment: true}
+		names := map[string]bool{results.ParamExperiment: true}
 		for k := range r.Params {
 			names[k] = true
 		}
@@ -271,11 +227,11 @@ func checkGroup(spec Spec, row, col string, g []*results.Run) error {
 			names[k] = true
 		}
 		for k := range names {
-			if k == spec.Rows || k == spec.Cols || k == paramSeed {
+			if k == spec.Rows || k == spec.Cols || k == results.ParamSeed {
 				continue
 			}
-			a, _ := paramText(g[0], k)
-			b, _ := paramText(r, k)
+			a, _ := g[0].ParamText(k)
+			b, _ := r.ParamText(k)
 			if a != b {
 				where := spec.Rows + "=" + row
 				if spec.Cols != "" {
@@ -289,31 +245,6 @@ func checkGroup(spec Spec, row, col string, g []*results.Run) error {
 		}
 	}
 	return nil
-}
-
-// paramText is a run's parameter value as text; numbers in their shortest
-// form. Missing parameters are "-".
-func paramText(r *results.Run, name string) (string, bool) {
-	v, ok := r.Params[name]
-	if !ok {
-		switch name {
-		case paramExperiment:
-			return r.Experiment, true
-		case paramSeed:
-			return strconv.FormatInt(r.Seed, 10), true
-		}
-		return "-", false
-	}
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	case nil:
-		return "null", true
-	}
-	b, _ := json.Marshal(v)
-	return string(b), true
 }
 
 func appendNew(keys []string, k string) []string {
