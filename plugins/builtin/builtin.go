@@ -22,6 +22,9 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
 	"github.com/ndalab/ndalab/plugins/metric/fid"
 	"github.com/ndalab/ndalab/plugins/metric/kid"
+	"github.com/ndalab/ndalab/plugins/metric/knn"
+	"github.com/ndalab/ndalab/plugins/metric/linearprobe"
+	"github.com/ndalab/ndalab/plugins/metric/ndaregion"
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
 )
 
@@ -55,6 +58,9 @@ func All() []Plugin {
 		{Kind: core.KindMetric, Name: auroc.Name, New: func() core.Component { return auroc.New() }},
 		{Kind: core.KindMetric, Name: fid.Name, New: func() core.Component { return fid.New() }},
 		{Kind: core.KindMetric, Name: kid.Name, New: func() core.Component { return kid.New() }},
+		{Kind: core.KindMetric, Name: knn.Name, New: func() core.Component { return knn.New() }},
+		{Kind: core.KindMetric, Name: linearprobe.Name, New: func() core.Component { return linearprobe.New() }},
+		{Kind: core.KindMetric, Name: ndaregion.Name, New: func() core.Component { return ndaregion.New() }},
 		{Kind: core.KindMetric, Name: prdc.Name, New: func() core.Component { return prdc.New() }},
 	}
 	slices.SortFunc(all, func(a, b Plugin) int { return strings.Compare(a.ID(), b.ID()) })
