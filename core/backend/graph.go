@@ -295,3 +295,25 @@ func Scalar(n *gorgonia.Node) (float64, error) {
 	}
 	return 0, fmt.Errorf("read node %s: value is %T: %w", n.Name(), v, core.ErrInternal)
 }
+
+// SetFrom copies another graph's node value (from its last Run) into the
+// input: how G's output reaches the D graph as a value, with no gradient
+// path back into G.
+func (in *Input) SetFrom(n *gorgonia.Node) error {
+	v := n.Value()
+	if v == nil {
+		return fmt.Errorf("set input %s from %s: no value (has its graph run?): %w",
+			in.Node.Name(), n.Name(), core.ErrFailedPrecondition)
+	}
+	if !v.Shape().Eq(in.T.Shape()) || valueDtype(v) != in.T.Dtype() {
+		return fmt.Errorf("set input %s from %s: %v %v into %v %v: %w", in.Node.Name(), n.Name(),
+			valueDtype(v), v.Shape(), in.T.Dtype(), in.T.Shape(), core.ErrInvalidArgument)
+	}
+	switch in.T.Dtype() {
+	case tensor.Float32:
+		copy(in.T.Float32s(), values[float32](v))
+	default:
+		copy(in.T.Float64s(), values[float64](v))
+	}
+	return nil
+}
