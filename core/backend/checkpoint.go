@@ -68,6 +68,20 @@ func collect(parts []Stateful) []Named {
 // temporary file in the same directory, synced, then renamed, so a crash
 // leaves either the old file or the new one.
 func SaveCheckpoint(path string, meta []byte, parts ...Stateful) error {
+	data, err := EncodeCheckpoint(meta, parts...)
+	if err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", path, err)
+	}
+	return nil
+}
+
+// EncodeCheckpoint returns the checkpoint bytes of parts and meta, for
+// callers that ship checkpoints rather than write files (Model.Save over
+// the plugin boundary).
+func EncodeCheckpoint(meta []byte, parts ...Stateful) ([]byte, error) {
 	all := collect(parts)
 	var buf bytes.Buffer
 	buf.WriteString(checkpointMagic)
@@ -79,23 +93,19 @@ func SaveCheckpoint(path string, meta []byte, parts ...Stateful) error {
 	seen := map[string]bool{}
 	for _, n := range all {
 		if seen[n.Name] {
-			return fmt.Errorf("save checkpoint %s: tensor %q appears twice: %w",
-				path, n.Name, core.ErrInvalidArgument)
+			return nil, fmt.Errorf("encode checkpoint: tensor %q appears twice: %w",
+				n.Name, core.ErrInvalidArgument)
 		}
 		seen[n.Name] = true
 		if err := encodeTensor(&buf, n); err != nil {
-			return fmt.Errorf("save checkpoint %s: %w", path, err)
+			return nil, fmt.Errorf("encode checkpoint: %w", err)
 		}
 	}
 	buf.Write(le.AppendUint64(nil, uint64(len(meta))))
 	buf.Write(meta)
 	sum := sha256.Sum256(buf.Bytes())
 	buf.Write(sum[:])
-
-	if err := writeAtomic(path, buf.Bytes()); err != nil {
-		return fmt.Errorf("save checkpoint %s: %w", path, err)
-	}
-	return nil
+	return buf.Bytes(), nil
 }
 
 func encodeTensor(buf *bytes.Buffer, n Named) error {
@@ -184,15 +194,23 @@ func LoadCheckpoint(path string, parts ...Stateful) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint %s: %w", path, err)
 	}
-	file, err := decodeCheckpoint(data)
+	meta, err := DecodeCheckpoint(data, parts...)
 	if err != nil {
 		return nil, fmt.Errorf("load checkpoint %s: %w", path, err)
 	}
+	return meta, nil
+}
 
+// DecodeCheckpoint is LoadCheckpoint on bytes from EncodeCheckpoint.
+func DecodeCheckpoint(data []byte, parts ...Stateful) ([]byte, error) {
+	file, err := decodeCheckpoint(data)
+	if err != nil {
+		return nil, err
+	}
 	live := collect(parts)
 	if file.fingerprint != Fingerprint(parts...) {
-		return nil, fmt.Errorf("load checkpoint %s: architecture differs: %s: %w",
-			path, firstDifference(file.tensors, live), core.ErrFailedPrecondition)
+		return nil, fmt.Errorf("architecture differs: %s: %w",
+			firstDifference(file.tensors, live), core.ErrFailedPrecondition)
 	}
 	for i, n := range live {
 		copyTensor(n.T, file.tensors[i].T)

@@ -86,6 +86,19 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The bytes in memory are the file's bytes.
+	file, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := EncodeCheckpoint(meta, src.parts()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(file, mem) {
+		t.Error("EncodeCheckpoint differs from the saved file")
+	}
+
 	dst := newSmallModel(t, 2, 4) // other seed: every value differs
 	gotMeta, err := LoadCheckpoint(path, dst.parts()...)
 	if err != nil {

@@ -63,12 +63,13 @@ func activateRow(act Activation, slope, b float32, row []float32) {
 			row[j] = max(v+b, 0)
 		}
 	case LeakyReLU:
+		// Branch-free: the sign bit picks the factor, since the signs of
+		// conv outputs are coin flips a branch predictor cannot learn.
+		one, sl := math.Float32bits(1), math.Float32bits(slope)
 		for j, v := range row {
 			v += b
-			if v < 0 {
-				v *= slope
-			}
-			row[j] = v
+			neg := uint32(int32(math.Float32bits(v)) >> 31)
+			row[j] = v * math.Float32frombits(one&^neg|sl&neg)
 		}
 	case Tanh:
 		for j, v := range row {
@@ -83,7 +84,8 @@ func activateRow(act Activation, slope, b float32, row []float32) {
 // the gradient at its input, in place, and adds the per-channel sums of that
 // gradient to dbias when it is not nil. Each derivative is computed from the
 // output alone: ReLU and LeakyReLU (slope > 0) keep the sign of their input,
-// and tanh' = 1 - y².
+// and tanh' = 1 - y². At exactly 0, LeakyReLU's derivative is taken as 1
+// and ReLU's as 0, as PyTorch does.
 func ActivateBackward(act Activation, slope float32, n, c, p int, y, dy, dbias []float32) {
 	mustLen("activation output", y, n*c*p)
 	mustLen("activation gradient", dy, n*c*p)
@@ -111,18 +113,22 @@ func activateGradRow(act Activation, slope float32, y, dy []float32) float32 {
 			s += g
 		}
 	case ReLU:
+		// ReLU outputs are ≥ 0, so the input was positive exactly where the
+		// output's bits are nonzero; x | -x has its top bit set iff x ≠ 0.
 		for j, v := range y {
-			if v <= 0 {
-				dy[j] = 0
-			}
-			s += dy[j]
+			yb := int32(math.Float32bits(v))
+			keep := uint32((yb | -yb) >> 31)
+			g := math.Float32frombits(math.Float32bits(dy[j]) & keep)
+			dy[j] = g
+			s += g
 		}
 	case LeakyReLU:
+		one, sl := math.Float32bits(1), math.Float32bits(slope)
 		for j, v := range y {
-			if v < 0 {
-				dy[j] *= slope
-			}
-			s += dy[j]
+			neg := uint32(int32(math.Float32bits(v)) >> 31)
+			g := dy[j] * math.Float32frombits(one&^neg|sl&neg)
+			dy[j] = g
+			s += g
 		}
 	case Tanh:
 		for j, v := range y {
