@@ -40,6 +40,9 @@ type Options struct {
 	FailFast bool
 	Progress Progress     // nil: no progress
 	Log      *slog.Logger // nil: discard
+	// Catalog, when set, is shared with the caller (who may have used it
+	// to check the experiment file); nil makes a new one.
+	Catalog *Catalog
 	// Host fills the parts of the reproducibility record the runner cannot
 	// see itself (BLAS, device).
 	Host HostInfo
@@ -68,7 +71,10 @@ func New(opt Options) (*Runner, error) {
 	if opt.Out == "" {
 		opt.Out = "runs"
 	}
-	return &Runner{opt: opt, catalog: NewCatalog(opt.Launcher)}, nil
+	if opt.Catalog == nil {
+		opt.Catalog = NewCatalog(opt.Launcher)
+	}
+	return &Runner{opt: opt, catalog: opt.Catalog}, nil
 }
 
 // Catalog is the runner's descriptor cache; pass its Describe to the
