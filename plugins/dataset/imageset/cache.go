@@ -17,13 +17,15 @@ type Cache struct {
 	entries map[string]Source
 }
 
-// Get returns the Source cached for files, or calls load and caches its
-// result. Errors are not cached.
-func (c *Cache) Get(files []string, load func() (Source, error)) (Source, error) {
+// Get returns the Source cached for files and tag (what else the decoding
+// depends on, "" if nothing), or calls load and caches its result. Errors
+// are not cached.
+func (c *Cache) Get(files []string, tag string, load func() (Source, error)) (Source, error) {
 	key, err := fileKey(files)
 	if err != nil {
 		return nil, err
 	}
+	key += tag
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if src, ok := c.entries[key]; ok {

@@ -102,7 +102,7 @@ func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (
 	if err != nil {
 		return nil, imageset.Selection{}, err
 	}
-	src, err := d.cache.Get([]string{images, labels}, func() (imageset.Source, error) {
+	src, err := d.cache.Get([]string{images, labels}, "", func() (imageset.Source, error) {
 		return Load(images, labels, d.classNames)
 	})
 	if err != nil {
