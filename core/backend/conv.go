@@ -62,7 +62,7 @@ func (c *Conv2d) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, error) {
 			return nil, err
 		}
 	}
-	y, err := gorgonia.ApplyOp(convOp{convGeom: c.geom()}, x, w)
+	y, err := gorgonia.ApplyOp(convOp{convGeom: c.geom(), k: &convKernel{}}, x, w)
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", c.W.Name, err)
 	}
@@ -130,7 +130,7 @@ func (c *ConvTranspose2d) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, e
 		}
 	}
 	op := convGradOp{convGeom: convGeom{Stride: st, Pad: p}, wrt: 0,
-		shape: []int{s[0], c.cfg.Out, oh, ow}}
+		shape: []int{s[0], c.cfg.Out, oh, ow}, k: &convKernel{}}
 	y, err := gorgonia.ApplyOp(op, w, x)
 	if err != nil {
 		return nil, fmt.Errorf("conv transpose %s: %w", c.W.Name, err)

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/chewxy/hm"
+	"github.com/ndalab/ndalab/core/backend/kernels"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -43,7 +44,11 @@ func (o actOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 func (o actOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
-		return actForward[float32](o, in[0]), nil
+		y := newDense[float32](in[0].Shape()...)
+		ys := values[float32](y)
+		copy(ys, values[float32](in[0]))
+		kernels.BiasActivate(kernelAct(o.kind), float32(o.alpha), 1, 1, len(ys), nil, ys)
+		return y, nil
 	case tensor.Float64:
 		return actForward[float64](o, in[0]), nil
 	}
@@ -113,7 +118,17 @@ func (o actGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 func (o actGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
-		return actBackward[float32](o.act, in[0], in[1], in[2]), nil
+		if o.act.kind == actLeaky && !(o.act.alpha > 0) {
+			// The kernel reads the input's sign off the output, which a
+			// zero or negative slope hides.
+			return actBackward[float32](o.act, in[0], in[1], in[2]), nil
+		}
+		dx := newDense[float32](in[0].Shape()...)
+		ds := values[float32](dx)
+		copy(ds, values[float32](in[2]))
+		kernels.ActivateBackward(kernelAct(o.act.kind), float32(o.act.alpha), 1, 1, len(ds),
+			values[float32](in[1]), ds, nil)
+		return dx, nil
 	case tensor.Float64:
 		return actBackward[float64](o.act, in[0], in[1], in[2]), nil
 	}

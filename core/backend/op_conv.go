@@ -22,14 +22,13 @@ type convGeom struct {
 func (g convGeom) outSize(in, k int) int { return (in+2*g.Pad-k)/g.Stride + 1 }
 
 // convOp computes the cross-correlation y = conv(x, W) of x N×C×H×W with
-// W O×C×KH×KW (PyTorch's Conv2d without bias): per image, im2col then one
-// GEMM that writes the N×O×OH×OW output in place.
-//
-// TODO(ndalab): swap the loops below for core/backend/kernels when that
-// package lands; its NCHW kernels are the tuned path.
+// W O×C×KH×KW (PyTorch's Conv2d without bias). float32 runs on
+// core/backend/kernels; float64 (gradient checks) on the loops below: per
+// image, im2col then one GEMM that writes the N×O×OH×OW output in place.
 type convOp struct {
 	opBase
 	convGeom
+	k *convKernel // float32 kernels, shared with the gradient nodes
 }
 
 func (convOp) Arity() int              { return 2 }
@@ -63,7 +62,7 @@ func (o convOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
 		y := newDense[float32](p.n, p.o, p.oh, p.ow)
-		convForward(p, values[float32](in[0]), values[float32](in[1]), values[float32](y))
+		convForward32(o.k, p, values[float32](in[0]), values[float32](in[1]), values[float32](y))
 		return y, nil
 	case tensor.Float64:
 		y := newDense[float64](p.n, p.o, p.oh, p.ow)
@@ -76,12 +75,12 @@ func (o convOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 func (convOp) DiffWRT(int) []bool { return []bool{true, true} }
 
 func (o convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nodes, error) {
-	dx, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 0, shape: in[0].Shape()},
+	dx, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 0, shape: in[0].Shape(), k: o.k},
 		in[1], grad)
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 1, shape: in[1].Shape()},
+	dw, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 1, shape: in[1].Shape(), k: o.k},
 		in[0], grad)
 	if err != nil {
 		return nil, err
@@ -114,6 +113,7 @@ type convGradOp struct {
 	convGeom
 	wrt   int
 	shape tensor.Shape
+	k     *convKernel
 }
 
 func (convGradOp) Arity() int              { return 2 }
@@ -137,7 +137,7 @@ func (o convGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	p := o.plan(xs, ws)
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
-		return convGrad[float32](p, o.wrt, in[0], in[1]), nil
+		return convGrad32(o.k, p, o.wrt, in[0], in[1]), nil
 	case tensor.Float64:
 		return convGrad[float64](p, o.wrt, in[0], in[1]), nil
 	}
@@ -152,6 +152,17 @@ func convGrad[T elem](p convPlan, wrt int, a, dy gorgonia.Value) *tensor.Dense {
 	}
 	dw := newDense[T](p.o, p.c, p.kh, p.kw)
 	convBackwardFilter(p, values[T](a), values[T](dy), values[T](dw))
+	return dw
+}
+
+func convGrad32(k *convKernel, p convPlan, wrt int, a, dy gorgonia.Value) *tensor.Dense {
+	if wrt == 0 {
+		dx := newDense[float32](p.n, p.c, p.h, p.w)
+		convBackwardData32(k, p, values[float32](a), values[float32](dy), values[float32](dx))
+		return dx
+	}
+	dw := newDense[float32](p.o, p.c, p.kh, p.kw)
+	convBackwardFilter32(k, p, values[float32](a), values[float32](dy), values[float32](dw))
 	return dw
 }
 
@@ -298,11 +309,13 @@ func (o convGradOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 		return nil, fmt.Errorf("%v: second derivative of a filter gradient: %w",
 			o, core.ErrUnimplemented)
 	}
-	dx, err := gorgonia.ApplyOp(convOp{convGeom: o.convGeom}, grad, in[0])
+	// A kernel of its own: this convolution runs the other way round.
+	k := &convKernel{}
+	dx, err := gorgonia.ApplyOp(convOp{convGeom: o.convGeom, k: k}, grad, in[0])
 	if err != nil {
 		return nil, err
 	}
-	dw, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 1, shape: in[0].Shape()},
+	dw, err := gorgonia.ApplyOp(convGradOp{convGeom: o.convGeom, wrt: 1, shape: in[0].Shape(), k: k},
 		grad, in[1])
 	if err != nil {
 		return nil, err

@@ -38,7 +38,10 @@ func (o linearOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	x, w := in[0].Shape(), in[1].Shape()
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
-		return linearFwd[float32](values[float32](in[0]), values[float32](in[1]), x[0], x[1], w[0]), nil
+		y := newDense[float32](x[0], w[0])
+		linearForward32(values[float32](in[0]), values[float32](in[1]), values[float32](y),
+			x[0], x[1], w[0])
+		return y, nil
 	case tensor.Float64:
 		return linearFwd[float64](values[float64](in[0]), values[float64](in[1]), x[0], x[1], w[0]), nil
 	}
@@ -113,7 +116,7 @@ func (o linearGradOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) 
 func (o linearGradOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
-		return linearGrad[float32](o.wrt, in[0], in[1]), nil
+		return linearGrad32(o.wrt, in[0], in[1]), nil
 	case tensor.Float64:
 		return linearGrad[float64](o.wrt, in[0], in[1]), nil
 	}
@@ -135,5 +138,18 @@ func linearGrad[T elem](wrt int, a, dy gorgonia.Value) *tensor.Dense {
 	n, out, in := ds[0], ds[1], as[1]
 	dw := newDense[T](out, in)
 	gemm(true, false, out, in, n, 1, dv, out, av, in, 0, values[T](dw), in)
+	return dw
+}
+
+func linearGrad32(wrt int, a, dy gorgonia.Value) *tensor.Dense {
+	as, ds := a.Shape(), dy.Shape()
+	n, out, in := ds[0], ds[1], as[1]
+	if wrt == 0 {
+		dx := newDense[float32](n, in)
+		linearBackwardData32(values[float32](a), values[float32](dy), values[float32](dx), n, in, out)
+		return dx
+	}
+	dw := newDense[float32](out, in)
+	linearBackwardWeights32(values[float32](a), values[float32](dy), values[float32](dw), n, in, out)
 	return dw
 }

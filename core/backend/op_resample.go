@@ -5,6 +5,7 @@ import (
 	"hash"
 
 	"github.com/chewxy/hm"
+	"github.com/ndalab/ndalab/core/backend/kernels"
 	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -45,6 +46,9 @@ func (o resampleOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 func (o resampleOp) Do(in ...gorgonia.Value) (gorgonia.Value, error) {
 	switch valueDtype(in[0]) {
 	case tensor.Float32:
+		if o.scale == 1 {
+			return resample32(o.up, in[0]), nil
+		}
 		return resample[float32](o, in[0]), nil
 	case tensor.Float64:
 		return resample[float64](o, in[0]), nil
@@ -199,4 +203,18 @@ func (o spatialOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *g
 		return err
 	}
 	return accumulate(in[0], d)
+}
+
+// resample32 runs the unscaled cases on the kernels.
+func resample32(up bool, x gorgonia.Value) *tensor.Dense {
+	s := x.Shape()
+	planes := s[0] * s[1]
+	if up {
+		y := newDense[float32](s[0], s[1], 2*s[2], 2*s[3])
+		kernels.Upsample2Forward(planes, s[2], s[3], values[float32](x), values[float32](y))
+		return y
+	}
+	y := newDense[float32](s[0], s[1], s[2]/2, s[3]/2)
+	kernels.Upsample2Backward(planes, s[2]/2, s[3]/2, values[float32](x), values[float32](y))
+	return y
 }

@@ -84,8 +84,8 @@ func activateRow(act Activation, slope, b float32, row []float32) {
 // the gradient at its input, in place, and adds the per-channel sums of that
 // gradient to dbias when it is not nil. Each derivative is computed from the
 // output alone: ReLU and LeakyReLU (slope > 0) keep the sign of their input,
-// and tanh' = 1 - y². At exactly 0, LeakyReLU's derivative is taken as 1
-// and ReLU's as 0, as PyTorch does.
+// and tanh' = 1 - y². At an output of exactly 0 (measure zero) ReLU's
+// derivative is 0 and LeakyReLU's follows the sign bit.
 func ActivateBackward(act Activation, slope float32, n, c, p int, y, dy, dbias []float32) {
 	mustLen("activation output", y, n*c*p)
 	mustLen("activation gradient", dy, n*c*p)

@@ -55,8 +55,16 @@ type Conv struct {
 	// output is still in cache; Slope is LeakyReLU's negative slope.
 	Act   Activation
 	Slope float32
+	// KeepCols keeps Forward's im2col matrices (n·C·KH·KW·OH·OW values) so
+	// that BackwardWeights on the same input skips rebuilding them: a D step
+	// runs both on one batch. It trades memory for a third of the pass. The
+	// input is recognised by its address, so it must not change in between.
+	KeepCols bool
 
 	scratch []convScratch
+	kept    []float32 // im2col of the last Forward when KeepCols
+	keptX   *float32  // its input, identified by its first element
+	keptN   int
 	wr      []float32 // tap-major weights for the shift method
 }
 
@@ -122,12 +130,19 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 	}
 	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
 	g := cv.groupSize(n)
+	cv.keptX, cv.keptN = nil, 0
+	if cv.KeepCols {
+		grow(&cv.kept, n*ckk*p)
+	}
 
 	cv.parallel(n, func(wk, lo, hi int) {
 		sc := &cv.scratch[wk]
 		for i := lo; i < hi; i += g {
 			nb := min(g, hi-i)
 			cols := grow(&sc.cols, ckk*nb*p)
+			if cv.KeepCols {
+				cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
+			}
 			for b := range nb {
 				im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
 			}
@@ -150,6 +165,9 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 			}
 		}
 	})
+	if cv.KeepCols {
+		cv.keptX, cv.keptN = &x[0], n
+	}
 }
 
 // BackwardData computes dx, the gradient with respect to the input, from dy
@@ -202,6 +220,10 @@ func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
 	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
 	g := cv.groupSize(n)
 
+	// The kept matrices are laid out by Forward's groups, which depend only
+	// on n and the worker count, both unchanged when the input is.
+	reuse := cv.KeepCols && cv.keptN == n && cv.keptX == &x[0]
+
 	cv.parallel(n, func(wk, lo, hi int) {
 		sc := &cv.scratch[wk]
 
@@ -214,9 +236,14 @@ func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
 		}
 		for i := lo; i < hi; i += g {
 			nb := min(g, hi-i)
-			cols := grow(&sc.cols, ckk*nb*p)
-			for b := range nb {
-				im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+			var cols []float32
+			if reuse {
+				cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
+			} else {
+				cols = grow(&sc.cols, ckk*nb*p)
+				for b := range nb {
+					im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+				}
 			}
 			dyg, ld := cv.gather(sc, dy, i, nb)
 			Sgemm(false, true, s.K, ckk, nb*p, 1, dyg, ld, cols, nb*p, 1, acc, ckk)
