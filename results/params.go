@@ -2,6 +2,7 @@ package results
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -84,4 +85,22 @@ func (r *Run) MatchParams(where map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// DifferingParam returns the first parameter, in name order, whose value
+// differs between runs a and b, skipping the seed and the names in ignore. The
+// experiment counts as a parameter.
+func DifferingParam(a, b *Run, ignore ...string) (name, va, vb string, differ bool) {
+	names := ParamNames([]*Run{a, b})
+	for _, k := range names {
+		if k == ParamSeed || slices.Contains(ignore, k) {
+			continue
+		}
+		va, _ = a.ParamText(k)
+		vb, _ = b.ParamText(k)
+		if va != vb {
+			return k, va, vb, true
+		}
+	}
+	return "", "", "", false
 }

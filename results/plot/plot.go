@@ -67,9 +67,10 @@ func Curves(ctx context.Context, s *results.Store, spec Spec) ([]Curve, error) {
 		}
 	}
 
-	// Gather step -> values per group.
+	// Gather step -> values per group. A group may mix seeds only.
 	groups := map[string]map[float64][]float64{}
 	counts := map[string]int{}
+	first := map[string]*results.Run{}
 	for _, r := range runs {
 		if !r.MatchParams(spec.Where) {
 			continue
@@ -86,7 +87,14 @@ func Curves(ctx context.Context, s *results.Store, spec Spec) ([]Curve, error) {
 			v, _ := r.ParamText(spec.By)
 			label = spec.By + "=" + v
 		}
-		if groups[label] == nil {
+		if f, ok := first[label]; ok {
+			if k, a, b, differ := results.DifferingParam(f, r, spec.By); differ {
+				return nil, fmt.Errorf("plot: runs %s and %s of curve %s differ in %s (%s, %s), "+
+					"not only in the seed: plot by it with --by or pick one with --where %s=%s: %w",
+					f.ID, r.ID, label, k, a, b, k, a, core.ErrInvalidArgument)
+			}
+		} else {
+			first[label] = r
 			groups[label] = map[float64][]float64{}
 		}
 		counts[label]++

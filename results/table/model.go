@@ -219,30 +219,17 @@ func checkParams(spec Spec, runs []*results.Run) error {
 // seed, since averaging them would mix different settings.
 func checkGroup(spec Spec, row, col string, g []*results.Run) error {
 	for _, r := range g[1:] {
-		names := map[string]bool{results.ParamExperiment: true}
-		for k := range r.Params {
-			names[k] = true
+		k, a, b, differ := results.DifferingParam(g[0], r, spec.Rows, spec.Cols)
+		if !differ {
+			continue
 		}
-		for k := range g[0].Params {
-			names[k] = true
+		where := spec.Rows + "=" + row
+		if spec.Cols != "" {
+			where += ", " + spec.Cols + "=" + col
 		}
-		for k := range names {
-			if k == spec.Rows || k == spec.Cols || k == results.ParamSeed {
-				continue
-			}
-			a, _ := g[0].ParamText(k)
-			b, _ := r.ParamText(k)
-			if a != b {
-				where := spec.Rows + "=" + row
-				if spec.Cols != "" {
-					where += ", " + spec.Cols + "=" + col
-				}
-				return fmt.Errorf("table: runs %s and %s in the cell %s differ in %s (%s, %s), "+
-					"not only in the seed: pivot it with --rows/--cols or pick one with "+
-					"--where %s=%s: %w", g[0].ID, r.ID, where, k, a, b, k, a,
-					core.ErrInvalidArgument)
-			}
-		}
+		return fmt.Errorf("table: runs %s and %s in the cell %s differ in %s (%s, %s), "+
+			"not only in the seed: pivot it with --rows/--cols or pick one with "+
+			"--where %s=%s: %w", g[0].ID, r.ID, where, k, a, b, k, a, core.ErrInvalidArgument)
 	}
 	return nil
 }
