@@ -16,9 +16,9 @@ func (identity) Apply(_ context.Context, _ core.AugmentRequest, in *core.Batch) 
 	return in.Clone(), nil
 }
 
-func startOK(b *testing.B) *registry.Plugin {
+func startOK(b *testing.B, shm bool) *registry.Plugin {
 	b.Helper()
-	reg := newRegistry(&testing.T{}, registry.Options{Path: []string{bins.faulty}})
+	reg := newRegistry(&testing.T{}, registry.Options{Path: []string{bins.faulty}, NoSharedMemory: !shm})
 	p, err := reg.Start(context.Background(), core.KindAugmentation, "ok")
 	if err != nil {
 		b.Fatal(err)
@@ -43,8 +43,12 @@ func benchRoundTrip(b *testing.B, apply func(context.Context, core.AugmentReques
 // BenchmarkRoundTrip64x3x32x32 is one augmentation call on a CIFAR-sized
 // batch: through a plugin process, and the same call in-process.
 func BenchmarkRoundTrip64x3x32x32(b *testing.B) {
-	b.Run("process", func(b *testing.B) {
-		aug := startOK(b).Component.(core.Augmentation)
+	b.Run("process-shm", func(b *testing.B) {
+		aug := startOK(b, true).Component.(core.Augmentation)
+		benchRoundTrip(b, aug.Apply, 64, 3, 32, 32)
+	})
+	b.Run("process-grpc", func(b *testing.B) {
+		aug := startOK(b, false).Component.(core.Augmentation)
 		benchRoundTrip(b, aug.Apply, 64, 3, 32, 32)
 	})
 	b.Run("in-process", func(b *testing.B) {
@@ -52,11 +56,16 @@ func BenchmarkRoundTrip64x3x32x32(b *testing.B) {
 	})
 }
 
-// BenchmarkLargeBatch sends 64 MiB each way, 16 chunks per direction; the
-// MB/s column is the figure.
+// BenchmarkLargeBatch sends 64 MiB each way (16 chunks per direction in
+// gRPC messages, or one shared-memory file); the MB/s column is the figure.
 func BenchmarkLargeBatch(b *testing.B) {
-	aug := startOK(b).Component.(core.Augmentation)
-	benchRoundTrip(b, aug.Apply, 1024, 16, 32, 32)
+	for _, shm := range []bool{true, false} {
+		name := map[bool]string{true: "shm", false: "grpc"}[shm]
+		b.Run(name, func(b *testing.B) {
+			aug := startOK(b, shm).Component.(core.Augmentation)
+			benchRoundTrip(b, aug.Apply, 1024, 16, 32, 32)
+		})
+	}
 }
 
 // BenchmarkStart is the time from Start to a described, usable plugin.

@@ -49,6 +49,7 @@ type Plugin struct {
 	client *plugin.Client
 	pid    int
 	stderr *tail
+	shmDir string
 	once   sync.Once
 }
 
@@ -62,6 +63,7 @@ func (p *Plugin) Close() error {
 		p.client.Kill()
 		if p.pid > 0 {
 			_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+			protocol.SweepShm(p.shmDir, p.pid)
 		}
 	})
 	return nil
@@ -122,6 +124,9 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 	// Pdeathsig, so the kernel kills it if the host dies first.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	cmd.Env = os.Environ()
+	if r.shmDir != "" {
+		cmd.Env = append(cmd.Env, protocol.ShmEnv+"="+r.shmDir)
+	}
 
 	stderr := newTail(stderrLines)
 	var secure *plugin.SecureConfig
@@ -142,7 +147,7 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		SyncStdout:       &lineLogger{log: r.opts.Log, plugin: spec.id},
 		GRPCDialOptions:  protocol.DialOptions(),
 	})
-	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, stderr: stderr}
+	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, stderr: stderr, shmDir: r.shmDir}
 
 	fail := func(what string, err error) (*Plugin, error) {
 		p.pid = pidOf(cmd)
@@ -165,7 +170,7 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		return fail("connect", err)
 	}
 	conn := raw.(*grpc.ClientConn)
-	desc, err := protocol.Describe(ctx, conn, spec.id)
+	desc, peerShm, err := protocol.DescribePeer(ctx, conn, spec.id)
 	if err != nil {
 		return fail("describe", err)
 	}
@@ -177,7 +182,9 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		p.ID = desc.ID()
 	}
 	p.Descriptor = desc
-	p.Component = protocol.NewClient(conn, desc, protocol.ClientOptions{Diagnose: p.diagnose})
+	p.Component = protocol.NewClient(conn, desc, protocol.ClientOptions{
+		Diagnose: p.diagnose, ShmDir: r.shmDir, PeerShm: peerShm,
+	})
 	return p, nil
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/plugins/builtin"
+	"github.com/ndalab/ndalab/plugins/protocol"
 )
 
 // SourceBuiltin is Entry.Source for plugins served by the ndalab binary.
@@ -45,6 +46,9 @@ type Options struct {
 	Log *slog.Logger
 	// Builtins overrides the built-in list (tests); nil means builtin.All().
 	Builtins []builtin.Plugin
+	// NoSharedMemory keeps every tensor inside gRPC messages, even where
+	// /dev/shm would carry large ones faster.
+	NoSharedMemory bool
 }
 
 // Entry is one plugin the registry knows.
@@ -64,8 +68,9 @@ func (e Entry) ID() string { return string(e.Kind) + "/" + e.Name }
 
 // Registry finds and starts plugins. It is safe for concurrent use.
 type Registry struct {
-	opts Options
-	lock *Lock
+	opts   Options
+	lock   *Lock
+	shmDir string // offered to plugins for large tensors; empty: none
 }
 
 // New returns a registry; it reads the lock file if one exists.
@@ -90,6 +95,9 @@ func New(opts Options) (*Registry, error) {
 		opts.Builtins = builtin.All()
 	}
 	r := &Registry{opts: opts}
+	if !opts.NoSharedMemory {
+		r.shmDir = protocol.DefaultShmDir()
+	}
 	if opts.LockFile != "" {
 		lock, err := ReadLock(opts.LockFile)
 		if err != nil && !os.IsNotExist(err) {

@@ -16,20 +16,32 @@ type ClientOptions struct {
 	// Diagnose, when set, may enrich every error a call returns, e.g. with
 	// the plugin's exit status and last stderr lines after a crash.
 	Diagnose func(error) error
+	// ShmDir is the shared-memory directory offered to the plugin (ShmEnv);
+	// empty means none.
+	ShmDir string
+	// PeerShm says the plugin reads shared-memory tensors (DescribePeer).
+	PeerShm bool
 }
 
 // Describe asks the plugin at conn for its descriptor. id names the plugin
 // in errors until its descriptor is known.
 func Describe(ctx context.Context, conn grpc.ClientConnInterface, id string) (*core.Descriptor, error) {
+	d, _, err := DescribePeer(ctx, conn, id)
+	return d, err
+}
+
+// DescribePeer is Describe that also reports whether the plugin reads
+// tensors from shared memory.
+func DescribePeer(ctx context.Context, conn grpc.ClientConnInterface, id string) (*core.Descriptor, bool, error) {
 	p, err := pb.NewPluginClient(conn).Describe(ctx, &pb.Empty{})
 	if err != nil {
-		return nil, fmt.Errorf("describe: %w", FromStatus(id, err))
+		return nil, false, fmt.Errorf("describe: %w", FromStatus(id, err))
 	}
 	d, err := DescriptorFromPB(p)
 	if err != nil {
-		return nil, fmt.Errorf("plugin %s: bad descriptor: %w", id, err)
+		return nil, false, fmt.Errorf("plugin %s: bad descriptor: %w", id, err)
 	}
-	return d, nil
+	return d, p.SharedMemory, nil
 }
 
 // NewClient returns a core component of desc's kind that forwards every
@@ -38,7 +50,10 @@ func Describe(ctx context.Context, conn grpc.ClientConnInterface, id string) (*c
 // core.Embedder (those fail with core.ErrUnimplemented when the descriptor
 // lacks the capability).
 func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts ClientOptions) core.Component {
-	base := clientBase{desc: desc, diagnose: opts.Diagnose}
+	base := clientBase{desc: desc, diagnose: opts.Diagnose, recvShm: opts.ShmDir}
+	if opts.PeerShm {
+		base.sendShm = opts.ShmDir
+	}
 	switch desc.Kind {
 	case core.KindDataset:
 		return &datasetClient{clientBase: base, rpc: pb.NewDatasetClient(conn)}
@@ -54,6 +69,12 @@ func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts Client
 type clientBase struct {
 	desc     *core.Descriptor
 	diagnose func(error) error
+	sendShm  string // where to put large requests; empty: in-band
+	recvShm  string // where large results may come from
+}
+
+func (c *clientBase) send(name string, b *core.Batch, send func(*pb.Chunk) error) error {
+	return sendTensor(c.sendShm, name, b, send)
 }
 
 func (c *clientBase) Describe(context.Context) (*core.Descriptor, error) { return c.desc, nil }
@@ -80,8 +101,8 @@ func encodeConfig(cfg core.Config) ([]byte, error) {
 }
 
 // recvTensor reads a stream of chunks to its end and returns its one tensor.
-func recvTensor(recv func() (*pb.Chunk, error)) (*core.Batch, error) {
-	var asm Assembler
+func (c *clientBase) recvTensor(recv func() (*pb.Chunk, error)) (*core.Batch, error) {
+	asm := Assembler{ShmDir: c.recvShm}
 	for {
 		c, err := recv()
 		if err == io.EOF {
@@ -131,7 +152,7 @@ func (c *datasetClient) Batch(ctx context.Context, req core.BatchRequest) (*core
 	if err != nil {
 		return nil, c.fail("batch", err)
 	}
-	b, err := recvTensor(stream.Recv)
+	b, err := c.recvTensor(stream.Recv)
 	return b, c.fail("batch", err)
 }
 
@@ -153,7 +174,7 @@ func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest,
 		ConfigJson: raw, Role: req.Role, Seed: req.Seed, Step: req.Step,
 	}}})
 	if err == nil {
-		err = Chunks("in", in, func(ch *pb.Chunk) error {
+		err = c.send("in", in, func(ch *pb.Chunk) error {
 			return stream.Send(&pb.AugmentMessage{Msg: &pb.AugmentMessage_Chunk{Chunk: ch}})
 		})
 	}
@@ -165,7 +186,7 @@ func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest,
 	}
 	// io.EOF on send means the server ended the call early; Recv has the
 	// real error.
-	out, err := recvTensor(stream.Recv)
+	out, err := c.recvTensor(stream.Recv)
 	return out, c.fail("apply", err)
 }
 
@@ -188,7 +209,7 @@ func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[
 		if err != nil {
 			break
 		}
-		err = Chunks(name, inputs[name], func(ch *pb.Chunk) error {
+		err = c.send(name, inputs[name], func(ch *pb.Chunk) error {
 			return stream.Send(&pb.MetricMessage{Msg: &pb.MetricMessage_Chunk{Chunk: ch}})
 		})
 	}
@@ -239,7 +260,7 @@ func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.Step
 	}
 	for _, t := range named {
 		if err == nil && t.b != nil {
-			err = Chunks(t.name, t.b, send)
+			err = c.send(t.name, t.b, send)
 		}
 	}
 	if err != nil && err != io.EOF {
@@ -259,7 +280,7 @@ func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (*
 	if err != nil {
 		return nil, c.fail("generate", err)
 	}
-	b, err := recvTensor(stream.Recv)
+	b, err := c.recvTensor(stream.Recv)
 	return b, c.fail("generate", err)
 }
 
@@ -268,7 +289,7 @@ func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (*core.Batch, e
 	if err != nil {
 		return nil, c.fail("embed", err)
 	}
-	out, err := roundTrip(stream, in)
+	out, err := c.roundTrip(stream, in)
 	return out, c.fail("embed", err)
 }
 
@@ -277,20 +298,20 @@ func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, e
 	if err != nil {
 		return nil, c.fail("score", err)
 	}
-	out, err := roundTrip(stream, in)
+	out, err := c.roundTrip(stream, in)
 	return out, c.fail("score", err)
 }
 
 // roundTrip sends one tensor on a bidirectional stream and reads one back.
-func roundTrip(stream grpc.BidiStreamingClient[pb.Chunk, pb.Chunk], in *core.Batch) (*core.Batch, error) {
-	err := Chunks("in", in, stream.Send)
+func (c *clientBase) roundTrip(stream grpc.BidiStreamingClient[pb.Chunk, pb.Chunk], in *core.Batch) (*core.Batch, error) {
+	err := c.send("in", in, stream.Send)
 	if err == nil {
 		err = stream.CloseSend()
 	}
 	if err != nil && err != io.EOF {
 		return nil, err
 	}
-	return recvTensor(stream.Recv)
+	return c.recvTensor(stream.Recv)
 }
 
 func (c *modelClient) Save(ctx context.Context) ([]byte, error) {

@@ -15,10 +15,11 @@ import (
 type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	impl core.Component // nil on the host side
+	cfg  ServerConfig
 }
 
 func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
-	return Register(s, p.impl)
+	return Register(s, p.impl, p.cfg)
 }
 
 func (p *grpcPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
@@ -27,9 +28,9 @@ func (p *grpcPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *g
 
 // ServerPluginSets is what a plugin process serves: c under its kind's
 // name, for each protocol version it speaks.
-func ServerPluginSets(kind core.Kind, c core.Component) map[int]plugin.PluginSet {
+func ServerPluginSets(kind core.Kind, c core.Component, cfg ServerConfig) map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{
-		Version: {string(kind): &grpcPlugin{impl: c}},
+		Version: {string(kind): &grpcPlugin{impl: c, cfg: cfg}},
 	}
 }
 

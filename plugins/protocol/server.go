@@ -12,11 +12,18 @@ import (
 	"github.com/ndalab/ndalab/plugins/protocol/pb"
 )
 
+// ServerConfig tunes Register.
+type ServerConfig struct {
+	// ShmDir, when set, is the shared-memory directory the host offered
+	// (ShmEnv): large tensors then travel through files there.
+	ShmDir string
+}
+
 // Register adds the Plugin service and the service of c's kind to s. Configs
 // that arrive are resolved against c's descriptor before c sees them, so a
 // component always receives complete, typed configs, and a bad key fails
 // with an error naming the plugin and the key.
-func Register(s grpc.ServiceRegistrar, c core.Component) error {
+func Register(s grpc.ServiceRegistrar, c core.Component, cfg ServerConfig) error {
 	d, err := c.Describe(context.Background())
 	if err != nil {
 		return fmt.Errorf("describe component: %w", err)
@@ -24,7 +31,7 @@ func Register(s grpc.ServiceRegistrar, c core.Component) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
-	base := &serverBase{comp: c, desc: d}
+	base := &serverBase{comp: c, desc: d, shm: cfg.ShmDir}
 	pb.RegisterPluginServer(s, base)
 	switch d.Kind {
 	case core.KindDataset:
@@ -59,11 +66,23 @@ type serverBase struct {
 	pb.UnimplementedPluginServer
 	comp core.Component
 	desc *core.Descriptor
+	shm  string
 }
 
 func (s *serverBase) Describe(ctx context.Context, _ *pb.Empty) (*pb.Descriptor, error) {
-	return DescriptorToPB(s.desc)
+	d, err := DescriptorToPB(s.desc)
+	if err != nil {
+		return nil, err
+	}
+	d.SharedMemory = s.shm != ""
+	return d, nil
 }
+
+func (s *serverBase) send(name string, b *core.Batch, send func(*pb.Chunk) error) error {
+	return sendTensor(s.shm, name, b, send)
+}
+
+func (s *serverBase) assembler() Assembler { return Assembler{ShmDir: s.shm} }
 
 // resolve decodes and checks a config against the descriptor.
 func (s *serverBase) resolve(raw []byte) (core.Config, error) {
@@ -110,7 +129,7 @@ func (s *datasetServer) Batch(req *pb.BatchRequest, stream grpc.ServerStreamingS
 	if err != nil {
 		return err
 	}
-	return Chunks("batch", b, stream.Send)
+	return s.send("batch", b, stream.Send)
 }
 
 type augmentationServer struct {
@@ -121,7 +140,7 @@ type augmentationServer struct {
 
 func (s *augmentationServer) Apply(stream grpc.BidiStreamingServer[pb.AugmentMessage, pb.Chunk]) error {
 	var req *pb.AugmentRequest
-	var asm Assembler
+	asm := s.assembler()
 	for {
 		msg, err := stream.Recv()
 		if err == io.EOF {
@@ -156,7 +175,7 @@ func (s *augmentationServer) Apply(stream grpc.BidiStreamingServer[pb.AugmentMes
 	if err != nil {
 		return err
 	}
-	return Chunks("out", out, stream.Send)
+	return s.send("out", out, stream.Send)
 }
 
 type metricServer struct {
@@ -167,7 +186,7 @@ type metricServer struct {
 
 func (s *metricServer) Compute(stream grpc.ClientStreamingServer[pb.MetricMessage, pb.MetricResult]) error {
 	var req *pb.MetricRequest
-	var asm Assembler
+	asm := s.assembler()
 	for {
 		msg, err := stream.Recv()
 		if err == io.EOF {
@@ -229,7 +248,7 @@ func (s *modelServer) Init(ctx context.Context, req *pb.InitRequest) (*pb.Empty,
 
 func (s *modelServer) Step(stream grpc.ClientStreamingServer[pb.StepMessage, pb.StepResult]) error {
 	var req *pb.StepRequest
-	var asm Assembler
+	asm := s.assembler()
 	for {
 		msg, err := stream.Recv()
 		if err == io.EOF {
@@ -287,7 +306,7 @@ func (s *modelServer) Generate(req *pb.GenerateRequest, stream grpc.ServerStream
 	if err != nil {
 		return err
 	}
-	return Chunks("samples", b, stream.Send)
+	return s.send("samples", b, stream.Send)
 }
 
 func (s *modelServer) Embed(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk]) error {
@@ -310,7 +329,7 @@ func (s *modelServer) Score(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk])
 // result back.
 func (s *modelServer) mapBatch(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk],
 	f func(context.Context, *core.Batch) (*core.Batch, error)) error {
-	var asm Assembler
+	asm := s.assembler()
 	for {
 		c, err := stream.Recv()
 		if err == io.EOF {
@@ -333,7 +352,7 @@ func (s *modelServer) mapBatch(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chun
 	if err != nil {
 		return err
 	}
-	return Chunks("out", out, stream.Send)
+	return s.send("out", out, stream.Send)
 }
 
 func (s *modelServer) Save(_ *pb.Empty, stream grpc.ServerStreamingServer[pb.Blob]) error {

@@ -77,7 +77,7 @@ func serve(c core.Component, args []string) int {
 
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  protocol.Handshake,
-		VersionedPlugins: protocol.ServerPluginSets(d.Kind, c),
+		VersionedPlugins: protocol.ServerPluginSets(d.Kind, c, protocol.ServerConfig{ShmDir: os.Getenv(protocol.ShmEnv)}),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts, protocol.ServerOptions()...)...)
 		},

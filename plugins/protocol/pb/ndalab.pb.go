@@ -178,8 +178,11 @@ type Descriptor struct {
 	// Metrics: the value names returned; the first is the primary one.
 	Outputs        []string `protobuf:"bytes,9,rep,name=outputs,proto3" json:"outputs,omitempty"`
 	HigherIsBetter bool     `protobuf:"varint,10,opt,name=higher_is_better,json=higherIsBetter,proto3" json:"higher_is_better,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Set by the protocol server, not the component: the plugin reads
+	// tensors from shared-memory files (Chunk.shm).
+	SharedMemory  bool `protobuf:"varint,11,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Descriptor) Reset() {
@@ -282,6 +285,13 @@ func (x *Descriptor) GetHigherIsBetter() bool {
 	return false
 }
 
+func (x *Descriptor) GetSharedMemory() bool {
+	if x != nil {
+		return x.SharedMemory
+	}
+	return false
+}
+
 // Chunk is a piece of one named tensor. The first chunk of a tensor carries
 // its name and shape; later chunks continue its data and labels in order.
 type Chunk struct {
@@ -290,9 +300,14 @@ type Chunk struct {
 	// N, C, H, W. Set on a tensor's first chunk only.
 	Shape []int64 `protobuf:"varint,2,rep,packed,name=shape,proto3" json:"shape,omitempty"`
 	// Set on the first chunk when the tensor has one label per sample.
-	Labelled      bool   `protobuf:"varint,3,opt,name=labelled,proto3" json:"labelled,omitempty"`
-	Data          []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
-	Labels        []byte `protobuf:"bytes,5,opt,name=labels,proto3" json:"labels,omitempty"`
+	Labelled bool   `protobuf:"varint,3,opt,name=labelled,proto3" json:"labelled,omitempty"`
+	Data     []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
+	Labels   []byte `protobuf:"bytes,5,opt,name=labels,proto3" json:"labels,omitempty"`
+	// Instead of data and labels: the name of a file in the shared-memory
+	// directory both sides were given (NDALAB_SHM_DIR) holding the tensor's
+	// data bytes, then its label bytes. Sent only to a peer that accepts it;
+	// the receiver removes the file after reading it.
+	Shm           string `protobuf:"bytes,6,opt,name=shm,proto3" json:"shm,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -360,6 +375,13 @@ func (x *Chunk) GetLabels() []byte {
 		return x.Labels
 	}
 	return nil
+}
+
+func (x *Chunk) GetShm() string {
+	if x != nil {
+		return x.Shm
+	}
+	return ""
 }
 
 // Blob is a piece of an opaque byte stream, such as a checkpoint.
@@ -1265,7 +1287,7 @@ const file_ndalab_proto_rawDesc = "" +
 	"\x03min\x18\x06 \x01(\x01H\x00R\x03min\x88\x01\x01\x12\x15\n" +
 	"\x03max\x18\a \x01(\x01H\x01R\x03max\x88\x01\x01B\x06\n" +
 	"\x04_minB\x06\n" +
-	"\x04_max\"\xa9\x02\n" +
+	"\x04_max\"\xce\x02\n" +
 	"\n" +
 	"Descriptor\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x12\n" +
@@ -1278,13 +1300,15 @@ const file_ndalab_proto_rawDesc = "" +
 	"\x06inputs\x18\b \x03(\tR\x06inputs\x12\x18\n" +
 	"\aoutputs\x18\t \x03(\tR\aoutputs\x12(\n" +
 	"\x10higher_is_better\x18\n" +
-	" \x01(\bR\x0ehigherIsBetter\"y\n" +
+	" \x01(\bR\x0ehigherIsBetter\x12#\n" +
+	"\rshared_memory\x18\v \x01(\bR\fsharedMemory\"\x8b\x01\n" +
 	"\x05Chunk\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05shape\x18\x02 \x03(\x03R\x05shape\x12\x1a\n" +
 	"\blabelled\x18\x03 \x01(\bR\blabelled\x12\x12\n" +
 	"\x04data\x18\x04 \x01(\fR\x04data\x12\x16\n" +
-	"\x06labels\x18\x05 \x01(\fR\x06labels\"\x1a\n" +
+	"\x06labels\x18\x05 \x01(\fR\x06labels\x12\x10\n" +
+	"\x03shm\x18\x06 \x01(\tR\x03shm\"\x1a\n" +
 	"\x04Blob\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\"D\n" +
 	"\vInfoRequest\x12\x1f\n" +

@@ -170,4 +170,9 @@ func equalBatches(a, b *core.Batch) bool {
 	return a.Shape == b.Shape && slices.Equal(a.Data, b.Data) && slices.Equal(a.Labels, b.Labels)
 }
 
-var commonShapes = [][3]int{{1, 28, 28}, {3, 32, 32}, {2, 1, 1}}
+// The sample shapes the kit tries when Options.InputShape is unset: MNIST,
+// CIFAR and 2-D points.
+var (
+	commonShapes       = [][3]int{{1, 28, 28}, {3, 32, 32}, {2, 1, 1}}
+	augmentationShapes = [][3]int{{3, 32, 32}, {1, 28, 28}, {2, 1, 1}}
+)

@@ -81,8 +81,11 @@ func (k *checker) augmentation(c core.Component, d *core.Descriptor, cfg core.Co
 		return
 	}
 	shape := k.opts.InputShape
-	if shape == [3]int{} {
-		shape = [3]int{3, 32, 32}
+	if shape == [3]int{} && !k.check("accepts one of the common input shapes", func() (err error) {
+		shape, err = k.augmentationShape(aug, d, cfg)
+		return err
+	}) {
+		return
 	}
 	in := synthetic(1, k.opts.BatchSize, shape, 4)
 	orig := in.Clone()
@@ -128,6 +131,20 @@ func (k *checker) augmentation(c core.Component, d *core.Descriptor, cfg core.Co
 		_, err := aug.Apply(k.ctx, core.AugmentRequest{Config: withUnknownKey(cfg), Role: d.Roles[0]}, in)
 		return wantInvalidArgument(err)
 	})
+}
+
+// augmentationShape returns the first common sample shape aug accepts.
+func (k *checker) augmentationShape(aug core.Augmentation, d *core.Descriptor, cfg core.Config) ([3]int, error) {
+	var errs []error
+	for _, s := range augmentationShapes {
+		req := core.AugmentRequest{Config: cfg, Role: d.Roles[0], Seed: 7, Step: 3}
+		_, err := aug.Apply(k.ctx, req, synthetic(1, k.opts.BatchSize, s, 4))
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, fmt.Errorf("%v: %w", s, err))
+	}
+	return [3]int{}, fmt.Errorf("set Options.InputShape (ndalab plugins check --input): %w", errors.Join(errs...))
 }
 
 func (k *checker) metric(c core.Component, d *core.Descriptor, cfg core.Config) {

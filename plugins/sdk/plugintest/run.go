@@ -49,7 +49,7 @@ func Connect(t *testing.T, c core.Component) core.Component {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(protocol.ServerOptions()...)
-	if err := protocol.Register(srv, c); err != nil {
+	if err := protocol.Register(srv, c, protocol.ServerConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	go srv.Serve(lis)

@@ -38,7 +38,7 @@ func main() {
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig: protocol.Handshake,
 			VersionedPlugins: map[int]plugin.PluginSet{
-				2: protocol.ServerPluginSets(core.KindAugmentation, aug)[protocol.Version],
+				2: protocol.ServerPluginSets(core.KindAugmentation, aug, protocol.ServerConfig{})[protocol.Version],
 			},
 			GRPCServer: plugin.DefaultGRPCServer,
 		})
