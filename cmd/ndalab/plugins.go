@@ -251,7 +251,7 @@ func pluginsNew(ctx context.Context, e *env, args []string) error {
 		"Scaffold a plugin module that builds with go build and passes ndalab plugins check.")
 	dir := fs.String("dir", "", "where to create the module (default ./ndalab-KIND-NAME)")
 	sdkPath := fs.String("sdk", "", "ndalab source tree the module builds against (default: the one this binary came from)")
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
@@ -281,23 +281,4 @@ func pluginsNew(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "  ndalab plugins check %s/%s\n", res.Dir, res.Binary)
 	fmt.Fprintf(e.stderr, "  export NDALAB_PLUGIN_PATH=%s; ndalab plugins list\n", res.Dir)
 	return nil
-}
-
-// reorder moves flags before positional arguments, so that
-// `plugins new augmentation myneg --dir d` works as people type it.
-func reorder(args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") {
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return append(flags, pos...)
 }
