@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ndalab/ndalab/results"
+)
+
+// runResults runs `ndalab results ARGS` in-process and returns stdout.
+func runResults(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), append([]string{"results"}, args...), &stdout, &stderr)
+	return stdout.String(), err
+}
+
+// resultsShard writes runs of two augmentations × 2 seeds with fid and a
+// loss series, with IDs prefixed by prefix.
+func resultsShard(t *testing.T, path, prefix string, augs ...string) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := results.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	for i, aug := range augs {
+		for seed := int64(1); seed <= 2; seed++ {
+			id := fmt.Sprintf("%s%s-%d", prefix, aug, seed)
+			cfg := fmt.Sprintf(`{"aug": {"name": %q}, "seed": %d}`, aug, seed)
+			err := s.CreateRun(ctx, &results.Run{ID: id, Experiment: "e", CellID: id, Seed: seed,
+				Params: map[string]any{"aug": aug}, Config: []byte(cfg),
+				Started: t0.Add(time.Duration(i*10+int(seed)) * time.Second)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fid := 30 + 5*float64(i) + float64(seed)
+			if err := s.AddMetrics(ctx, id, 100, map[string]float64{"fid": fid}); err != nil {
+				t.Fatal(err)
+			}
+			pts := []results.Point{{"loss", 1, 1}, {"loss", 2, 0.5 + float64(seed)/10}}
+			if err := s.AddSeries(ctx, id, pts); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.UpdateRun(ctx, id, results.StatusFinished, 100, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func TestResultsVerbsHaveHelp(t *testing.T) {
+	for _, v := range resultsVerbs() {
+		var stderr bytes.Buffer
+		e := &env{stdout: io.Discard, stderr: &stderr, log: slog.New(slog.DiscardHandler)}
+		err := cmdResults(t.Context(), e, []string{v.name, "--help"})
+		if err == nil || !strings.Contains(err.Error(), "help requested") ||
+			!strings.Contains(stderr.String(), "usage: ndalab results "+v.name) ||
+			!strings.Contains(stderr.String(), "-db") {
+			t.Errorf("results %s --help: %v\n%s", v.name, err, stderr.String())
+		}
+	}
+}
+
+func TestResultsCommands(t *testing.T) {
+	dir := t.TempDir()
+	a, b, merged := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db"), filepath.Join(dir, "m.db")
+	resultsShard(t, a, "", "none", "jigsaw")
+	resultsShard(t, b, "b-", "cutout")
+
+	out, err := runResults(t, "--db", a, "table", "--rows", "aug", "--metric", "fid",
+		"--format", "markdown")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "| jigsaw | 36.50 ± 0.71 (2) |") ||
+		!strings.Contains(out, "| none | **31.50 ± 0.71 (2)** |") {
+		t.Errorf("table:\n%s", out)
+	}
+
+	// Merge twice, then the export is what merging once gave.
+	var exports []string
+	for range 2 {
+		if _, err := runResults(t, "merge", a, b, "-o", merged); err != nil {
+			t.Fatal(err)
+		}
+		out, err := runResults(t, "--db", merged, "export", "--what", "series", "--format", "jsonl")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exports = append(exports, out)
+	}
+	if exports[0] != exports[1] || strings.Count(exports[0], "\n") != 12 {
+		t.Errorf("series after merges: %d and %d lines, equal %v",
+			strings.Count(exports[0], "\n"), strings.Count(exports[1], "\n"), exports[0] == exports[1])
+	}
+
+	out, err = runResults(t, "compare", "none-1", "jigsaw-2", "--db", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `aug.name: "none" -> "jigsaw"`) || !strings.Contains(out, "+6") {
+		t.Errorf("compare:\n%s", out)
+	}
+	out, err = runResults(t, "--db", merged, "runs", "--experiment", "e")
+	if err != nil || strings.Count(out, "\n") != 7 {
+		t.Errorf("runs: %v\n%s", err, out)
+	}
+	if out, err = runResults(t, "--db", a, "show", "none-2"); err != nil ||
+		!strings.Contains(out, "fid   100   32") {
+		t.Errorf("show: %v\n%s", err, out)
+	}
+	png := filepath.Join(dir, "loss.png")
+	if _, err := runResults(t, "--db", merged, "plot", "--metric", "loss", "--by", "aug",
+		"-o", png); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(png); err != nil || fi.Size() < 1000 {
+		t.Errorf("plot: %v", err)
+	}
+}
+
+func TestResultsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.db")
+	resultsShard(t, a, "", "none")
+	text := filepath.Join(dir, "notes.db")
+	os.WriteFile(text, []byte("not a database, just notes"), 0o644)
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--db", filepath.Join(dir, "missing.db"), "runs"}, "does not exist"},
+		{[]string{"--db", text, "runs"}, "notes.db: not an SQLite database"},
+		{[]string{"--db", a, "table", "--rows", "aug", "--metric", "kdi"},
+			`unknown metric "kdi" (known: fid)`},
+		{[]string{"--db", a, "table", "--rows", "augs", "--metric", "fid"},
+			`unknown parameter "augs" (known: aug, experiment, seed)`},
+		{[]string{"--db", a, "table", "--rows", "aug", "--metric", "fid", "--format", "xls"},
+			`unknown format "xls"`},
+		{[]string{"--db", a, "show", "nope"}, `no run "nope"`},
+		{[]string{"--db", a, "frobnicate"}, `unknown verb "frobnicate"`},
+	} {
+		_, err := runResults(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v; want %q", tc.args, err, tc.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
+		t.Error("reading a missing store created it")
+	}
+}
