@@ -1,0 +1,187 @@
+package inception
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// fmap is one image's feature map, C×H×W row-major.
+type fmap struct {
+	c, h, w int
+	data    []float32
+}
+
+func newFmap(c, h, w int) *fmap { return &fmap{c: c, h: h, w: w, data: make([]float32, c*h*w)} }
+
+// conv is a convolution with batch norm folded in (weights scaled, bias
+// added) followed by ReLU: every convolution of Inception-v3 is one.
+type conv struct {
+	spec   convSpec
+	weight []float32 // out × (in·kh·kw), row-major
+	bias   []float32 // out
+}
+
+// apply runs the convolution on x. It lowers x to a (Ho·Wo)×(C·kh·kw)
+// patch matrix and multiplies it by the weights with one float32 GEMM whose
+// inner products run over the long patch axis, writing C×H×W directly.
+func (cv *conv) apply(x *fmap) *fmap {
+	s := cv.spec
+	ho := (x.h+2*s.ph-s.kh)/s.stride + 1
+	wo := (x.w+2*s.pw-s.kw)/s.stride + 1
+	k := x.c * s.kh * s.kw
+	patches := make([]float32, ho*wo*k)
+	for oy := range ho {
+		for ox := range wo {
+			row := patches[(oy*wo+ox)*k : (oy*wo+ox+1)*k]
+			iy0, ix0 := oy*s.stride-s.ph, ox*s.stride-s.pw
+			p := 0
+			for c := range x.c {
+				plane := x.data[c*x.h*x.w : (c+1)*x.h*x.w]
+				for ky := range s.kh {
+					iy := iy0 + ky
+					for kx := range s.kw {
+						ix := ix0 + kx
+						if iy >= 0 && iy < x.h && ix >= 0 && ix < x.w {
+							row[p] = plane[iy*x.w+ix]
+						}
+						p++
+					}
+				}
+			}
+		}
+	}
+
+	out := newFmap(s.out, ho, wo)
+	blas32.Gemm(blas.NoTrans, blas.Trans, 1,
+		blas32.General{Rows: s.out, Cols: k, Stride: k, Data: cv.weight},
+		blas32.General{Rows: ho * wo, Cols: k, Stride: k, Data: patches},
+		0, blas32.General{Rows: s.out, Cols: ho * wo, Stride: ho * wo, Data: out.data})
+	for c := range s.out {
+		plane := out.data[c*ho*wo : (c+1)*ho*wo]
+		for i, v := range plane {
+			plane[i] = max(v+cv.bias[c], 0)
+		}
+	}
+	return out
+}
+
+// maxPool3 is a 3×3 max pool with the given stride and padding; padded
+// cells never win.
+func maxPool3(x *fmap, stride, pad int) *fmap {
+	return pool3(x, stride, pad, func(vals []float32) float32 {
+		m := float32(math.Inf(-1))
+		for _, v := range vals {
+			m = max(m, v)
+		}
+		return m
+	})
+}
+
+// avgPool3 is a 3×3 average pool, stride 1, padding 1. With includePad the
+// divisor is always 9 (PyTorch's count_include_pad=True, torchvision's
+// Inception); without, it is the number of cells inside the image (the
+// pytorch-fid variant).
+func avgPool3(x *fmap, includePad bool) *fmap {
+	return pool3(x, 1, 1, func(vals []float32) float32 {
+		var s float32
+		for _, v := range vals {
+			s += v
+		}
+		if includePad {
+			return s / 9
+		}
+		return s / float32(len(vals))
+	})
+}
+
+// pool3 applies f to the in-image cells of every 3×3 window.
+func pool3(x *fmap, stride, pad int, f func(vals []float32) float32) *fmap {
+	ho := (x.h+2*pad-3)/stride + 1
+	wo := (x.w+2*pad-3)/stride + 1
+	out := newFmap(x.c, ho, wo)
+	vals := make([]float32, 0, 9)
+	for c := range x.c {
+		plane := x.data[c*x.h*x.w : (c+1)*x.h*x.w]
+		for oy := range ho {
+			for ox := range wo {
+				vals = vals[:0]
+				for ky := range 3 {
+					iy := oy*stride - pad + ky
+					for kx := range 3 {
+						ix := ox*stride - pad + kx
+						if iy >= 0 && iy < x.h && ix >= 0 && ix < x.w {
+							vals = append(vals, plane[iy*x.w+ix])
+						}
+					}
+				}
+				out.data[(c*ho+oy)*wo+ox] = f(vals)
+			}
+		}
+	}
+	return out
+}
+
+// concat stacks feature maps of one spatial size along channels.
+func concat(parts ...*fmap) *fmap {
+	c := 0
+	for _, p := range parts {
+		c += p.c
+	}
+	out := &fmap{c: c, h: parts[0].h, w: parts[0].w, data: make([]float32, 0, c*parts[0].h*parts[0].w)}
+	for _, p := range parts {
+		if p.h != out.h || p.w != out.w {
+			panic("inception: concat of maps of different sizes (architecture bug)")
+		}
+		out.data = append(out.data, p.data...)
+	}
+	return out
+}
+
+// meanPool averages every channel over space: the 2048-d pool3 features.
+func meanPool(x *fmap) []float32 {
+	out := make([]float32, x.c)
+	n := x.h * x.w
+	for c := range x.c {
+		var s float64
+		for _, v := range x.data[c*n : (c+1)*n] {
+			s += float64(v)
+		}
+		out[c] = float32(s / float64(n))
+	}
+	return out
+}
+
+// resizeBilinear scales one C×H×W image to C×size×size with PyTorch's
+// bilinear interpolation (align_corners=False), as pytorch-fid resizes its
+// inputs to 299×299.
+func resizeBilinear(x *fmap, size int) *fmap {
+	if x.h == size && x.w == size {
+		return x
+	}
+	out := newFmap(x.c, size, size)
+	sy, sx := float64(x.h)/float64(size), float64(x.w)/float64(size)
+	for oy := range size {
+		y0, y1, fy := source(oy, sy, x.h)
+		for ox := range size {
+			x0, x1, fx := source(ox, sx, x.w)
+			for c := range x.c {
+				p := x.data[c*x.h*x.w:]
+				top := (1-fx)*float64(p[y0*x.w+x0]) + fx*float64(p[y0*x.w+x1])
+				bot := (1-fx)*float64(p[y1*x.w+x0]) + fx*float64(p[y1*x.w+x1])
+				out.data[(c*size+oy)*size+ox] = float32((1-fy)*top + fy*bot)
+			}
+		}
+	}
+	return out
+}
+
+// source maps output index o to the two input indices it blends and the
+// weight of the second, with half-pixel centres clamped at the border.
+func source(o int, scale float64, n int) (int, int, float64) {
+	s := max((float64(o)+0.5)*scale-0.5, 0)
+	i0 := min(int(s), n-1)
+	i1 := min(i0+1, n-1)
+	return i0, i1, s - float64(i0)
+}
