@@ -48,7 +48,8 @@ func resultsShard(t *testing.T, path, prefix string, augs ...string) {
 			if err := s.AddMetrics(ctx, id, 100, map[string]float64{"fid": fid}); err != nil {
 				t.Fatal(err)
 			}
-			pts := []results.Point{{"loss", 1, 1}, {"loss", 2, 0.5 + float64(seed)/10}}
+			pts := []results.Point{{Name: "loss", Step: 1, Value: 1},
+				{Name: "loss", Step: 2, Value: 0.5 + float64(seed)/10}}
 			if err := s.AddSeries(ctx, id, pts); err != nil {
 				t.Fatal(err)
 			}
