@@ -3,6 +3,8 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	stdmaps "maps"
 	"slices"
 	"strings"
@@ -34,7 +36,7 @@ func (d *decoder) descriptor(ctx context.Context, kind core.Kind, name string) (
 // component resolves one plugin section ("model": name and params).
 func (d *decoder) component(ctx context.Context, rc *rawCell, sec string, kind core.Kind,
 	name string, params core.Config) (runner.Component, error) {
-	if name == "" || (kind == core.KindAugmentation && name == runner.NoAugmentation) {
+	if name == "" || (sec == "augmentation" && name == runner.NoAugmentation) {
 		if len(params) > 0 {
 			key := sec + paramsInfix + "." + slices.Sorted(stdmaps.Keys(params))[0]
 			return runner.Component{}, keyError(d.where(rc, key), key,
@@ -190,7 +192,7 @@ func (d *decoder) checkTask(rc *rawCell, c *runner.Cell) error {
 	var errs []error
 	switch c.Task {
 	case runner.TaskContrastive:
-		errs = append(errs, need(c.Views.Set(), "views.name",
+		errs = append(errs, need(c.Views.Name != "", "views.name",
 			"task contrastive needs a positive-view augmentation"))
 	case runner.TaskAnomaly:
 		errs = append(errs, need(len(c.Anomaly.Sets) > 0, keyOOD,
@@ -227,7 +229,7 @@ func (d *decoder) checkTask(rc *rawCell, c *runner.Cell) error {
 		{"features.model.name", core.KindModel, c.Features.Model.Name, []string{core.CapEmbed}},
 	}
 	for _, ch := range checks {
-		if ch.name == "" || ch.name == runner.NoAugmentation {
+		if ch.name == "" || (ch.key == "augmentation.name" && ch.name == runner.NoAugmentation) {
 			continue
 		}
 		desc := d.descs[string(ch.kind)+"/"+ch.name]
@@ -239,4 +241,37 @@ func (d *decoder) checkTask(rc *rawCell, c *runner.Cell) error {
 		}
 	}
 	return nil
+}
+
+// require loads the experiment that features.from names (relative to the
+// file that set it) and returns its one cell.
+func (d *decoder) require(ctx context.Context, rc *rawCell, from string) (*runner.Cell, error) {
+	origin := d.where(rc, "features.from")
+	path := from
+	if !filepath.IsAbs(path) {
+		if _, err := os.Stat(origin); err == nil {
+			path = filepath.Join(filepath.Dir(origin), from)
+		}
+	}
+	abs, _ := filepath.Abs(path)
+	if c, ok := d.reqs[abs]; ok {
+		return c, nil
+	}
+	if slices.Contains(d.chain, abs) {
+		return nil, keyError(origin, "features.from", "%s requires itself", from)
+	}
+	x, err := load(ctx, path, Options{Describe: d.describe}, append(d.chain, abs))
+	if err != nil {
+		return nil, keyError(origin, "features.from", "%v", err)
+	}
+	if len(x.Cells) != 1 {
+		return nil, keyError(origin, "features.from", "%s has %d cells; want one", from, len(x.Cells))
+	}
+	c := x.Cells[0]
+	if c.Task != runner.TaskClassifier && c.Task != runner.TaskContrastive {
+		return nil, keyError(origin, "features.from", "%s is a %s experiment; want classifier or contrastive",
+			from, c.Task)
+	}
+	d.reqs[abs] = c
+	return c, nil
 }

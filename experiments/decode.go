@@ -35,10 +35,13 @@ type decoder struct {
 	describe Describer
 	descs    map[string]*core.Descriptor
 	params   []core.Param
+	reqs     map[string]*runner.Cell // features.from cells by absolute path
+	chain    []string                // files requiring this one, against loops
 }
 
-func newDecoder(l *layered, describe Describer) *decoder {
-	return &decoder{l: l, describe: describe, descs: map[string]*core.Descriptor{}, params: schema()}
+func newDecoder(l *layered, describe Describer, chain []string) *decoder {
+	return &decoder{l: l, describe: describe, descs: map[string]*core.Descriptor{}, params: schema(),
+		reqs: map[string]*runner.Cell{}, chain: chain}
 }
 
 func (d *decoder) where(rc *rawCell, key string) string {
@@ -176,6 +179,21 @@ func (d *decoder) decode(ctx context.Context, rc *rawCell) (*decoded, error) {
 	}
 
 	fillCell(cell, typed)
+	if from := typed["features.from"].(string); from != "" {
+		req, err := d.require(ctx, rc, from)
+		if err != nil {
+			return nil, err
+		}
+		if cell.Features.Model.Set() || cell.Features.Checkpoint != "" {
+			return nil, keyError(d.where(rc, "features.from"), "features.from",
+				"set features.from or features.model and features.checkpoint, not both")
+		}
+		cell.Features.From, cell.Features.Model = req, req.Model
+		// The feature network's identity is the cell that trains it.
+		typed["features.from"] = req.Experiment + "/" + req.ID
+		canonComps["features.model"] = map[string]any{"name": req.Model.Name,
+			"params": nonNil(req.Model.Params)}
+	}
 	if err := d.checkTask(rc, cell); err != nil {
 		return nil, err
 	}

@@ -45,6 +45,11 @@ type Options struct {
 // the file (or override), the key and what was expected, and wrap
 // core.ErrInvalidArgument (core.ErrNotFound for a missing file).
 func Load(ctx context.Context, path string, opts Options) (*Experiment, error) {
+	abs, _ := filepath.Abs(path)
+	return load(ctx, path, opts, []string{abs})
+}
+
+func load(ctx context.Context, path string, opts Options, chain []string) (*Experiment, error) {
 	l, err := loadLayers(path, opts.Environ, opts.Set)
 	if err != nil {
 		return nil, err
@@ -68,7 +73,7 @@ func Load(ctx context.Context, path string, opts Options) (*Experiment, error) {
 		seeds = mat.seeds
 	}
 
-	dec := newDecoder(l, opts.Describe)
+	dec := newDecoder(l, opts.Describe, chain)
 	raws, err := expand(ctx, dec, flat, mat, l.where(keyMatrix))
 	if err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ func write(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-func load(t *testing.T, path string, opts Options) *Experiment {
+func mustLoad(t *testing.T, path string, opts Options) *Experiment {
 	t.Helper()
 	if opts.Describe == nil {
 		opts.Describe = fakeDescribe
@@ -90,13 +90,13 @@ func describeCells(e *Experiment) []string {
 }
 
 func TestStableIDs(t *testing.T) {
-	ref := load(t, "testdata/ids/a.yaml", Options{})
+	ref := mustLoad(t, "testdata/ids/a.yaml", Options{})
 	if len(ref.Cells) != 4 {
 		t.Fatalf("a.yaml: %d cells, want 4", len(ref.Cells))
 	}
 	for _, f := range []string{"b.yaml", "c.toml", "d.json", "e.yaml"} {
 		t.Run(f, func(t *testing.T) {
-			got := load(t, filepath.Join("testdata/ids", f), Options{})
+			got := mustLoad(t, filepath.Join("testdata/ids", f), Options{})
 			if !slices.Equal(cellIDs(got), cellIDs(ref)) {
 				t.Errorf("ids %v, want %v (a.yaml)", cellIDs(got), cellIDs(ref))
 			}
@@ -114,7 +114,7 @@ func TestStableIDs(t *testing.T) {
 	if len(slices.Compact(slices.Sorted(slices.Values(ids)))) != len(ids) {
 		t.Errorf("duplicate ids %v", ids)
 	}
-	changed := load(t, "testdata/ids/a.yaml", Options{Set: []string{"train.lambda=0.3"}})
+	changed := mustLoad(t, "testdata/ids/a.yaml", Options{Set: []string{"train.lambda=0.3"}})
 	for i, c := range changed.Cells {
 		if c.ID == ref.Cells[i].ID {
 			t.Errorf("cell %d: id %s unchanged by train.lambda=0.3", i, c.ID)
@@ -153,7 +153,7 @@ matrix:
   train.lambda: [0.1, 0.5]
   augmentation.name: [none, jigsaw, cutout]
 `)
-	e := load(t, p, Options{})
+	e := mustLoad(t, p, Options{})
 	want := []string{
 		"seed=7 augmentation.name=none seed=7 train.lambda=0.1",
 		"seed=8 augmentation.name=none seed=8 train.lambda=0.1",
@@ -196,7 +196,7 @@ matrix:
     - {augmentation: {name: cutout, params: {size: 3}}, train.lambda: 0.75}
     - {augmentation.name: none, train.lambda: 0.1}
 `)
-	e := load(t, p, Options{})
+	e := mustLoad(t, p, Options{})
 	want := []string{
 		"seed=0 augmentation.name=none train.d_steps=1 train.lambda=0.1",
 		"seed=0 augmentation.name=jigsaw augmentation.params.k=9 train.d_steps=2 train.lambda=0.5",
@@ -216,7 +216,7 @@ model: {name: mlp-gan}
 train: {steps: 10}
 matrix: {seeds: [3, 1, 2]}
 `)
-	e := load(t, p, Options{})
+	e := mustLoad(t, p, Options{})
 	var seeds []int64
 	for _, c := range e.Cells {
 		seeds = append(seeds, c.Seed)
@@ -234,7 +234,7 @@ func TestOverrides(t *testing.T) {
 		"NDALAB_SEEDS=4,5",
 		"OTHER_TRAIN__STEPS=1",
 	}
-	e := load(t, "testdata/ids/a.yaml", Options{
+	e := mustLoad(t, "testdata/ids/a.yaml", Options{
 		Environ: environ,
 		Set: []string{"train.steps=88", "matrix.augmentation.name=[cutout]",
 			"augmentation.params.size=2"},

@@ -63,6 +63,8 @@ func schema() []core.Param {
 			Doc: "feature network (an embed-capable model) for metrics"},
 		{Name: "features.checkpoint", Type: core.TypeString, Default: "",
 			Doc: "checkpoint of the feature network (a classifier run's best.ckpt)"},
+		{Name: "features.from", Type: core.TypeString, Default: "",
+			Doc: "experiment file (one cell) that trains the feature network; run first"},
 
 		{Name: "train.steps", Type: core.TypeInt, Min: pos, Doc: "generator (or encoder) steps"},
 		{Name: "train.batch_size", Type: core.TypeInt, Default: 64, Min: pos, Doc: "samples per batch"},

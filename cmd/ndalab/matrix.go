@@ -20,7 +20,7 @@ func cmdMatrix(ctx context.Context, e *env, args []string) error {
 	fs.Var(&set, "set", "override a config key (key=value, value read as YAML); repeatable")
 	noPlugins := fs.Bool("no-plugins", false, "do not start plugins to check parameters")
 	lock := lockFlag(fs)
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -36,7 +36,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	out := fs.String("out", "", "artifact directory (default: the file's out key, else runs)")
 	noTable := fs.Bool("no-table", false, "do not print the comparison table at the end")
 	lock := lockFlag(fs)
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -201,24 +201,20 @@ func printTable(ctx context.Context, e *env, store *results.Store, x *experiment
 	return table.Render(e.stdout, t, "terminal")
 }
 
-// primaryMetrics lists the first output of every metric the cells use
-// ("_mean" over sets for anomaly scores), with their directions.
+// primaryMetrics lists the primary metric of every metric the cells use,
+// with their directions.
 func primaryMetrics(ctx context.Context, x *experiments.Experiment, r *runner.Runner) ([]string, map[string]bool) {
 	var names []string
 	higher := map[string]bool{}
 	for _, c := range x.Cells {
-		for _, m := range c.Metrics {
-			d, err := r.Catalog().Describe(ctx, core.KindMetric, m.Name)
-			if err != nil || len(d.Outputs) == 0 {
-				continue
-			}
-			n := d.Outputs[0]
-			if c.Task == runner.TaskAnomaly && d.Has(core.InputScoresIn) {
-				n += "_mean"
-			}
+		ns, hs, err := r.PrimaryMetrics(ctx, c)
+		if err != nil {
+			continue
+		}
+		for _, n := range ns {
 			if !slices.Contains(names, n) {
 				names = append(names, n)
-				higher[n] = d.HigherIsBetter
+				higher[n] = hs[n]
 			}
 		}
 	}

@@ -65,10 +65,14 @@ type Eval struct {
 }
 
 // Features is the feature network that embeds real and generated images for
-// metrics. Checkpoint is a file written by a classifier run.
+// metrics. Checkpoint is a file written by a classifier run. From, when set,
+// is the cell (of another experiment, usually a classifier) that trains the
+// network: the runner runs it first, or reuses its finished run, and takes
+// its checkpoint.
 type Features struct {
 	Model      Component
 	Checkpoint string
+	From       *Cell
 }
 
 // OODSet is one out-of-distribution set of an anomaly cell: another dataset

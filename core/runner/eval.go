@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ndalab/ndalab/core"
@@ -32,6 +33,14 @@ func (u *run) evaluate(ctx context.Context) error {
 		}
 	}
 
+	// Two metrics with one output name (linear-probe and knn both give
+	// top1) get their metric's name in front: "knn/top1".
+	seen := map[string]int{}
+	for _, m := range u.metrics {
+		for _, o := range m.desc.Outputs {
+			seen[o]++
+		}
+	}
 	inputs := &gatherer{u: u, cache: map[string]*core.Batch{}}
 	for i, m := range u.metrics {
 		cfg := u.res.cfgs[&c.Metrics[i]]
@@ -50,14 +59,16 @@ func (u *run) evaluate(ctx context.Context) error {
 			return fmt.Errorf("eval at step %d: metric %s: %w", u.step, m.desc.Name, err)
 		}
 		for k, v := range out {
-			if _, dup := values[k]; dup {
+			base, _, _ := strings.Cut(k, "/")
+			base = strings.TrimSuffix(base, "_mean")
+			if seen[base] > 1 {
 				k = m.desc.Name + "/" + k
 			}
 			values[k] = v
 		}
 		if len(m.desc.Outputs) > 0 {
-			dirs[m.desc.Outputs[0]] = m.desc.HigherIsBetter
-			dirs[m.desc.Outputs[0]+"_mean"] = m.desc.HigherIsBetter
+			p := u.outputName(m.desc)
+			dirs[p], dirs[p+"_mean"] = m.desc.HigherIsBetter, m.desc.HigherIsBetter
 		}
 	}
 	for k := range dirs {
@@ -245,3 +256,44 @@ func (u *run) finishArtifacts(ctx context.Context) {
 
 // sortedNames returns the keys of m in order.
 func sortedNames[V any](m map[string]V) []string { return slices.Sorted(keys(m)) }
+
+// outputName is the recorded name of a metric's primary output: its first
+// output, prefixed by the metric's name when another metric of the cell
+// has an output of that name.
+func (u *run) outputName(d *core.Descriptor) string {
+	o := d.Outputs[0]
+	for _, m := range u.metrics {
+		if m.desc.Name != d.Name && slices.Contains(m.desc.Outputs, o) {
+			return d.Name + "/" + o
+		}
+	}
+	return o
+}
+
+// PrimaryMetrics returns the recorded name of each metric's primary output
+// for a cell ("<output>_mean" for anomaly scores), and its direction: the
+// columns of the cell's comparison table.
+func (r *Runner) PrimaryMetrics(ctx context.Context, c *Cell) ([]string, map[string]bool, error) {
+	u := &run{c: c}
+	for _, m := range c.Metrics {
+		d, err := r.catalog.Describe(ctx, core.KindMetric, m.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		u.metrics = append(u.metrics, &started{desc: d})
+	}
+	var names []string
+	higher := map[string]bool{}
+	for _, m := range u.metrics {
+		if len(m.desc.Outputs) == 0 {
+			continue
+		}
+		n := u.outputName(m.desc)
+		if c.Task == TaskAnomaly && m.desc.Has(core.InputScoresIn) {
+			n += "_mean"
+		}
+		names = append(names, n)
+		higher[n] = m.desc.HigherIsBetter
+	}
+	return names, higher, nil
+}

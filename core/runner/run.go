@@ -195,7 +195,7 @@ func (u *run) initModel(ctx context.Context, p *pool) error {
 		}
 		u.feed.neg, u.feed.negCfg = s.comp.(core.Augmentation), u.res.cfgs[&c.Augmentation]
 	}
-	if c.Views.Set() {
+	if c.Views.Name != "" {
 		s, err := p.get(ctx, core.KindAugmentation, c.Views.Name)
 		if err != nil {
 			return err
@@ -245,7 +245,7 @@ func (u *run) choosePrimary() {
 		if len(m.desc.Outputs) == 0 {
 			continue
 		}
-		name := m.desc.Outputs[0]
+		name := u.outputName(m.desc)
 		if u.c.Task == TaskAnomaly && m.desc.Has(core.InputScoresIn) {
 			name += "_mean"
 		}

@@ -52,6 +52,7 @@ type Options struct {
 type Runner struct {
 	opt     Options
 	catalog *Catalog
+	reqMu   sync.Mutex // one worker at a time runs a required (features.from) cell
 }
 
 // New returns a Runner.
@@ -102,6 +103,11 @@ func (r *Runner) Run(ctx context.Context, cells []*Cell) ([]Outcome, error) {
 	for _, c := range cells {
 		if err := r.Check(ctx, c); err != nil {
 			return nil, err
+		}
+		if req := c.Features.From; req != nil {
+			if err := r.Check(ctx, req); err != nil {
+				return nil, fmt.Errorf("features.from of cell %s: %w", c.ID, err)
+			}
 		}
 	}
 
@@ -158,7 +164,9 @@ type resolved struct {
 func (r *Runner) resolveCell(ctx context.Context, c *Cell) (*resolved, error) {
 	res := &resolved{descs: map[string]*core.Descriptor{}, cfgs: map[*Component]core.Config{}}
 	add := func(kind core.Kind, comp *Component, what string) error {
-		if !comp.Set() {
+		// Views named "none" are the identity plugin, which is called;
+		// negatives named "none" are the baseline, which is not.
+		if !comp.Set() && !(comp == &c.Views && comp.Name != "") {
 			return nil
 		}
 		d, err := r.catalog.Describe(ctx, kind, comp.Name)
@@ -248,6 +256,13 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 			Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped, Msg: "already " + prev.Status})
 		return o
 	}
+	if c.Features.From != nil {
+		if err := r.require(ctx, p, c); err != nil {
+			o.Status, o.Err = results.StatusFailed, err
+			r.record(c, prev, err)
+			return o
+		}
+	}
 	if err := os.MkdirAll(r.cellDir(c), 0o755); err != nil {
 		o.Status, o.Err = results.StatusFailed, fmt.Errorf("cell %s: %w", c.ID, err)
 		return o
@@ -280,4 +295,32 @@ func (r *Runner) record(c *Cell, prev *results.Run, cause error) {
 	r.opt.Store.UpdateRun(ctx, id, results.StatusFailed, 0, cause.Error())
 	r.opt.Progress.Report(Event{Time: now, Kind: "end", Cell: c.ID, Run: id, Steps: c.Train.Steps,
 		Status: results.StatusFailed, Msg: cause.Error()})
+}
+
+// require runs (or reuses) the cell that trains c's feature network and
+// points c at its checkpoint: best.ckpt when its metrics chose one, else
+// last.ckpt.
+func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
+	req := c.Features.From
+	r.reqMu.Lock()
+	defer r.reqMu.Unlock()
+	o := r.runCell(ctx, p, req)
+	if o.Status != results.StatusFinished && o.Status != StatusSkipped {
+		return fmt.Errorf("features.from: cell %s ended %s: %w", req, o.Status, o.Err)
+	}
+	if o.Status == StatusSkipped {
+		if prev, _ := r.opt.Store.LatestRun(ctx, req.Experiment, req.ID); prev != nil &&
+			prev.Status != results.StatusFinished {
+			return fmt.Errorf("%w: features.from: cell %s %s", core.ErrFailedPrecondition, req, prev.Status)
+		}
+	}
+	for _, f := range []string{"best.ckpt", "last.ckpt"} {
+		path := filepath.Join(r.cellDir(req), f)
+		if _, err := os.Stat(path); err == nil {
+			c.Features.Checkpoint = path
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: features.from: cell %s left no checkpoint in %s", core.ErrNotFound, req,
+		r.cellDir(req))
 }
