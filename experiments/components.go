@@ -3,9 +3,9 @@ package experiments
 import (
 	"context"
 	"fmt"
+	stdmaps "maps"
 	"os"
 	"path/filepath"
-	stdmaps "maps"
 	"slices"
 	"strings"
 
