@@ -147,10 +147,17 @@ func TestBadInputs(t *testing.T) {
 // BenchmarkKNN50000x10000x512: a CIFAR-sized evaluation, 50,000 train and
 // 10,000 test 512-d features.
 func BenchmarkKNN50000x10000x512(b *testing.B) {
+	benchKNN(b, 50000, 10000)
+}
+
+// BenchmarkKNN10000x2000x512 is a smaller evaluation, for profiling.
+func BenchmarkKNN10000x2000x512(b *testing.B) { benchKNN(b, 10000, 2000) }
+
+func benchKNN(b *testing.B, nTrain, nTest int) {
 	r := rand.New(rand.NewPCG(3, 4))
 	cs := centres(r, 10, 512, 0.3)
 	in := map[string]*core.Batch{
-		core.InputTrainFeatures: clusters(r, cs, 50000), core.InputTestFeatures: clusters(r, cs, 10000)}
+		core.InputTrainFeatures: clusters(r, cs, nTrain), core.InputTestFeatures: clusters(r, cs, nTest)}
 	cfg := resolved(b, nil)
 	for b.Loop() {
 		if _, err := New().Compute(context.Background(), cfg, in); err != nil {
