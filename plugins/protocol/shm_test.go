@@ -46,7 +46,6 @@ func TestSharedMemoryRoundTrip(t *testing.T) {
 
 func TestSharedMemoryRefusals(t *testing.T) {
 	dir := t.TempDir()
-	header := &pb.Chunk{Name: "x", Shape: []int64{1, 1, 1, 1}}
 	cases := []struct {
 		name string
 		dir  string
@@ -64,9 +63,8 @@ func TestSharedMemoryRefusals(t *testing.T) {
 				os.WriteFile(filepath.Join(dir, c.file), make([]byte, c.size), 0o600)
 			}
 			asm := Assembler{ShmDir: c.dir}
-			ch := *header
-			ch.Shm = c.file
-			if err := asm.Add(&ch); !errors.Is(err, core.ErrInvalidArgument) {
+			ch := &pb.Chunk{Name: "x", Shape: []int64{1, 1, 1, 1}, Shm: c.file}
+			if err := asm.Add(ch); !errors.Is(err, core.ErrInvalidArgument) {
 				t.Fatalf("want an invalid-argument error, got %v", err)
 			}
 		})
