@@ -215,13 +215,33 @@ func rawString(v any) string {
 }
 
 // FormatVarying renders a cell's varying values as "key=value key=value",
-// in the order of keys.
+// in the order of keys. A plugin whose name varies is shown with its
+// varying parameters: "augmentation=jigsaw(k=4)".
 func FormatVarying(c *runner.Cell, keys []string) string {
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if v, ok := c.Varying[k]; ok && v != nil {
-			parts = append(parts, k+"="+formatValue(v))
+		v, ok := c.Varying[k]
+		if !ok || v == nil {
+			continue
 		}
+		if sec, isName := strings.CutSuffix(k, ".name"); isName && componentKeys[sec] != "" {
+			var ps []string
+			for _, pk := range keys {
+				if p, ok := strings.CutPrefix(pk, sec+paramsInfix+"."); ok && c.Varying[pk] != nil {
+					ps = append(ps, p+"="+formatValue(c.Varying[pk]))
+				}
+			}
+			s := sec + "=" + formatValue(v)
+			if len(ps) > 0 {
+				s += "(" + strings.Join(ps, ",") + ")"
+			}
+			parts = append(parts, s)
+			continue
+		}
+		if sec, _, ok := splitParams(k); ok && slices.Contains(keys, sec+".name") {
+			continue // shown with its plugin's name
+		}
+		parts = append(parts, k+"="+formatValue(v))
 	}
 	return strings.Join(parts, " ")
 }

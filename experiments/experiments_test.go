@@ -155,18 +155,18 @@ matrix:
 `)
 	e := mustLoad(t, p, Options{})
 	want := []string{
-		"seed=7 augmentation.name=none seed=7 train.lambda=0.1",
-		"seed=8 augmentation.name=none seed=8 train.lambda=0.1",
-		"seed=7 augmentation.name=none seed=7 train.lambda=0.5",
-		"seed=8 augmentation.name=none seed=8 train.lambda=0.5",
-		"seed=7 augmentation.name=jigsaw augmentation.params.k=4 seed=7 train.lambda=0.1",
-		"seed=8 augmentation.name=jigsaw augmentation.params.k=4 seed=8 train.lambda=0.1",
-		"seed=7 augmentation.name=jigsaw augmentation.params.k=4 seed=7 train.lambda=0.5",
-		"seed=8 augmentation.name=jigsaw augmentation.params.k=4 seed=8 train.lambda=0.5",
-		"seed=7 augmentation.name=cutout augmentation.params.size=8 seed=7 train.lambda=0.1",
-		"seed=8 augmentation.name=cutout augmentation.params.size=8 seed=8 train.lambda=0.1",
-		"seed=7 augmentation.name=cutout augmentation.params.size=8 seed=7 train.lambda=0.5",
-		"seed=8 augmentation.name=cutout augmentation.params.size=8 seed=8 train.lambda=0.5",
+		"seed=7 augmentation=none seed=7 train.lambda=0.1",
+		"seed=8 augmentation=none seed=8 train.lambda=0.1",
+		"seed=7 augmentation=none seed=7 train.lambda=0.5",
+		"seed=8 augmentation=none seed=8 train.lambda=0.5",
+		"seed=7 augmentation=jigsaw(k=4) seed=7 train.lambda=0.1",
+		"seed=8 augmentation=jigsaw(k=4) seed=8 train.lambda=0.1",
+		"seed=7 augmentation=jigsaw(k=4) seed=7 train.lambda=0.5",
+		"seed=8 augmentation=jigsaw(k=4) seed=8 train.lambda=0.5",
+		"seed=7 augmentation=cutout(size=8) seed=7 train.lambda=0.1",
+		"seed=8 augmentation=cutout(size=8) seed=8 train.lambda=0.1",
+		"seed=7 augmentation=cutout(size=8) seed=7 train.lambda=0.5",
+		"seed=8 augmentation=cutout(size=8) seed=8 train.lambda=0.5",
 	}
 	if got := describeCells(e); !slices.Equal(got, want) {
 		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
@@ -198,9 +198,9 @@ matrix:
 `)
 	e := mustLoad(t, p, Options{})
 	want := []string{
-		"seed=0 augmentation.name=none train.d_steps=1 train.lambda=0.1",
-		"seed=0 augmentation.name=jigsaw augmentation.params.k=9 train.d_steps=2 train.lambda=0.5",
-		"seed=0 augmentation.name=cutout augmentation.params.size=3 train.d_steps=1 train.lambda=0.75",
+		"seed=0 augmentation=none train.d_steps=1 train.lambda=0.1",
+		"seed=0 augmentation=jigsaw(k=9) train.d_steps=2 train.lambda=0.5",
+		"seed=0 augmentation=cutout(size=3) train.d_steps=1 train.lambda=0.75",
 	}
 	if got := describeCells(e); !slices.Equal(got, want) {
 		t.Errorf("cells:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
