@@ -1,14 +1,20 @@
 // Package ndaregion is the built-in "nda-region" metric for the 2-D toy
-// data (a mixture of Gaussians on a ring or a grid): it measures whether a
-// generator trained with negative data augmentation stays out of the
-// region the negatives describe, while still covering the modes.
+// data (plugins/dataset/toy2d: Gaussians on a ring or a grid): it measures
+// whether a generator trained with negative data augmentation stays out of
+// the region the negatives come from, while still covering the modes.
+//
+// The layout parameters (layout, modes, radius, std) are toy2d's own
+// (toy2d.GeometryParams) and must be given the same values as the data set;
+// mode centres and the forbidden region are toy2d.Geometry's, so the data,
+// the toy2d-forbidden negatives and this metric agree by construction.
 //
 // From generated_points (N×2×1×1) it returns
 //
-//   - forbidden_rate: the fraction of points in the forbidden region (see
-//     Layout.Forbidden); lower is better, and it is the primary output;
+//   - forbidden_rate: the fraction of points in the forbidden region (the
+//     ring's centre disc, the grid's gaps; see toy2d.Geometry.Forbidden);
+//     lower is better, and it is the primary output;
 //   - modes_covered: the number of modes with at least min_samples
-//     high-quality points assigned to them;
+//     high-quality points nearest to them;
 //   - high_quality_rate: the fraction of points within 3 standard
 //     deviations of some mode (the usual toy-GAN criterion, Srivastava et
 //     al. 2017).
@@ -16,8 +22,10 @@ package ndaregion
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/dataset/toy2d"
 	"github.com/ndalab/ndalab/plugins/metric/internal/inputs"
 )
 
@@ -39,23 +47,16 @@ func New() *Metric { return &Metric{} }
 func (*Metric) Describe(context.Context) (*core.Descriptor, error) { return descriptor(), nil }
 
 func descriptor() *core.Descriptor {
+	params := append(toy2d.GeometryParams(), core.Param{
+		Name: "min_samples", Type: core.TypeInt, Default: 1, Min: core.Bound(1),
+		Doc: "high-quality points a mode needs to count as covered",
+	})
 	return &core.Descriptor{
-		Kind:    core.KindMetric,
-		Name:    Name,
-		Version: "0.1.0",
-		Doc:     "toy 2-D: fraction of samples in the forbidden region, modes covered, high-quality rate",
-		Params: []core.Param{
-			{Name: "layout", Type: core.TypeString, Default: LayoutRing, Enum: []string{LayoutRing, LayoutGrid},
-				Doc: "mode layout of the toy data"},
-			{Name: "modes", Type: core.TypeInt, Default: 8, Min: core.Bound(1),
-				Doc: "number of modes (a square number for the grid)"},
-			{Name: "radius", Type: core.TypeFloat, Default: 2.0, Min: core.Bound(0),
-				Doc: "ring radius, or half the side of the grid"},
-			{Name: "std", Type: core.TypeFloat, Default: 0.02, Min: core.Bound(0),
-				Doc: "standard deviation of each mode"},
-			{Name: "min_samples", Type: core.TypeInt, Default: 1, Min: core.Bound(1),
-				Doc: "high-quality points a mode needs to count as covered"},
-		},
+		Kind:           core.KindMetric,
+		Name:           Name,
+		Version:        "0.1.0",
+		Doc:            "toy 2-D: fraction of samples in the forbidden region, modes covered, high-quality rate",
+		Params:         params,
 		Inputs:         []string{core.InputGeneratedPoints},
 		Outputs:        []string{"forbidden_rate", "modes_covered", "high_quality_rate"},
 		HigherIsBetter: false,
@@ -69,16 +70,15 @@ func (*Metric) Compute(_ context.Context, cfg core.Config, in map[string]*core.B
 	if err != nil {
 		return nil, err
 	}
-	l := Layout{Kind: cfg.String("layout"), Modes: cfg.Int("modes"),
-		Radius: cfg.Float("radius"), Std: cfg.Float("std")}
-	if err := l.Validate(); err != nil {
-		return nil, err
+	g, err := toy2d.GeometryFrom(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("metric %s: %w", Name, err)
 	}
 	pts, err := inputs.Points(Name, in, core.InputGeneratedPoints, 1)
 	if err != nil {
 		return nil, err
 	}
-	r := Evaluate(l, pts, cfg.Int("min_samples"))
+	r := Evaluate(g, pts, cfg.Int("min_samples"))
 	return map[string]float64{
 		"forbidden_rate":    r.ForbiddenRate,
 		"modes_covered":     float64(r.ModesCovered),
@@ -93,17 +93,16 @@ type Result struct {
 	HighQualityRate float64
 }
 
-// Evaluate scores points against layout l (which must be valid); a mode is
-// covered when at least minSamples high-quality points are nearest to it.
-func Evaluate(l Layout, pts [][2]float64, minSamples int) Result {
-	centres, spacing := l.Centres(), l.Spacing()
-	perMode := make([]int, len(centres))
+// Evaluate scores points against geometry g (which must be valid); a mode
+// is covered when at least minSamples high-quality points are nearest to it.
+func Evaluate(g toy2d.Geometry, pts [][2]float64, minSamples int) Result {
+	perMode := make([]int, g.Modes)
 	var forbidden, hq int
 	for _, p := range pts {
-		if l.Forbidden(p, centres, spacing) {
+		if g.Forbidden(p[0], p[1]) {
 			forbidden++
 		}
-		if k, d := nearest(p, centres); d <= highQualityStds*l.Std {
+		if k, d := g.NearestMode(p[0], p[1]); d <= highQualityStds*g.Std {
 			hq++
 			perMode[k]++
 		}
