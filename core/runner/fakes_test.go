@@ -3,7 +3,6 @@ package runner_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/builtin"
 )
 
 // The components below are small hand-written stand-ins for the real
@@ -300,4 +300,14 @@ func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.C
 	return c, closer{l.h}, nil
 }
 
-var _ = errors.New
+// builtinLauncher starts the real built-in components in process, falling
+// back on the fakes for what is not built in.
+type builtinLauncher struct{ *launcher }
+
+func (l builtinLauncher) Start(ctx context.Context, kind core.Kind, name string) (core.Component, io.Closer, error) {
+	if p, err := builtin.Lookup(string(kind) + "/" + name); err == nil {
+		l.h.started.Add(1)
+		return p.New(), closer{l.h}, nil
+	}
+	return l.launcher.Start(ctx, kind, name)
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/runner"
 	"github.com/ndalab/ndalab/experiments"
+	"github.com/ndalab/ndalab/plugins/builtin"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
 	"github.com/ndalab/ndalab/results"
 )
@@ -324,4 +325,55 @@ func TestCheckBeforeTraining(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
+// TestToy2DBuiltins runs the toy 2-D GAN end to end on the real built-in
+// data set, negative and metric (and the real mlp-gan once it is built in;
+// until then the fake GAN) into SQLite.
+func TestToy2DBuiltins(t *testing.T) {
+	e := newEnv(t)
+	model := "toy-gan"
+	if _, err := builtin.Lookup("model/mlp-gan"); err == nil {
+		model = "mlp-gan"
+	}
+	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
+		Out: filepath.Join(e.dir, "out"), Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := "{layout: ring, modes: 8, radius: 0.8, std: 0.02}"
+	x := e.load(r, fmt.Sprintf(`
+name: toy2d
+task: gan
+dataset: {name: toy2d, params: {layout: ring, modes: 8, radius: 0.8, std: 0.02, train_size: 2000, test_size: 500}}
+model: {name: %s}
+train: {steps: 60, batch_size: 64}
+eval: {every: 30, samples: 500, grid: 200}
+metrics: [{name: nda-region, params: %s}]
+matrix:
+  augmentation: [{name: none}, {name: toy2d-forbidden, params: %s}]
+`, model, ring, ring))
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Status != results.StatusFinished {
+			t.Fatalf("cell %s: %s (%v)", o.Cell.ID, o.Status, o.Err)
+		}
+		ms, err := e.store.Metrics(context.Background(), o.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := map[string]int{}
+		for _, m := range ms {
+			names[m.Name]++
+		}
+		for _, n := range []string{"forbidden_rate", "modes_covered", "high_quality_rate"} {
+			if names[n] != 2 {
+				t.Errorf("cell %s: metric %s recorded %d times, want 2 (steps 30, 60)", o.Cell.ID, n, names[n])
+			}
+		}
+		if _, err := os.Stat(filepath.Join(e.dir, "out", "toy2d", o.Cell.ID, "samples-final.png")); err != nil {
+			t.Error(err)
+		}
+	}
+}
