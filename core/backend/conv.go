@@ -17,6 +17,9 @@ type ConvConfig struct {
 	SpectralNorm bool
 	// Init draws the weight; nil means DefaultInit.
 	Init Init
+	// Act is fused with the bias (one pass); Slope is leaky ReLU's.
+	Act   Activation
+	Slope float64
 }
 
 // Conv2d maps N×In×H×W to N×Out×H'×W' with H' = (H+2·Pad-Kernel)/Stride+1;
@@ -66,10 +69,7 @@ func (c *Conv2d) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("conv %s: %w", c.W.Name, err)
 	}
-	if c.B == nil {
-		return y, nil
-	}
-	return Shift(g, y, g.Param(c.B))
+	return biasAndActivate(g, y, c.B, c.cfg.Act, c.cfg.Slope)
 }
 
 func (c *Conv2d) geom() convGeom { return convGeom{Stride: c.cfg.Stride, Pad: c.cfg.Pad} }
@@ -135,8 +135,5 @@ func (c *ConvTranspose2d) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, e
 	if err != nil {
 		return nil, fmt.Errorf("conv transpose %s: %w", c.W.Name, err)
 	}
-	if c.B == nil {
-		return y, nil
-	}
-	return Shift(g, y, g.Param(c.B))
+	return biasAndActivate(g, y, c.B, c.cfg.Act, c.cfg.Slope)
 }

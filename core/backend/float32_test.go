@@ -75,6 +75,19 @@ func TestFloat32KernelsMatchFloat64(t *testing.T) {
 		{"conv/4x4s2", conv(5, 3, 14, 14, ConvConfig{In: 3, Out: 8, Kernel: 4, Stride: 2, Pad: 1,
 			Init: Normal(0.3)})},
 		{"conv/1x1", conv(2, 5, 3, 3, ConvConfig{In: 5, Out: 2, Kernel: 1, Init: Normal(0.3)})},
+		{"conv/fused-leaky", func(g *Graph, ps *Params) (*gorgonia.Node, error) {
+			x := inputParam(ps, "x", 3, 4, 6, 6)
+			c := NewConv2d(ps, "c", ConvConfig{In: 4, Out: 5, Kernel: 3, Pad: 1, Init: Normal(0.3),
+				Act: ActLeakyReLU, Slope: 0.2})
+			SetFloat64s(c.B.Value, []float64{0.3, -0.2, 0.1, 0, 0.5})
+			return c.Forward(g, g.Param(x))
+		}},
+		{"linear/fused-tanh", func(g *Graph, ps *Params) (*gorgonia.Node, error) {
+			x := inputParam(ps, "x", 6, 10)
+			l := NewLinear(ps, "l", LinearConfig{In: 10, Out: 4, Init: Normal(0.3), Act: ActTanh})
+			SetFloat64s(l.B.Value, []float64{0.3, -0.2, 0.1, 0})
+			return l.Forward(g, g.Param(x))
+		}},
 		{"convtranspose", func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 3, 4, 5, 5)
 			c := NewConvTranspose2d(ps, "c", ConvConfig{In: 4, Out: 3, Kernel: 4, Stride: 2, Pad: 1,

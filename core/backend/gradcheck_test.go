@@ -143,6 +143,25 @@ func TestGradLayers(t *testing.T) {
 				SpectralNorm: true, Init: wide})
 			return c.Forward(g, g.Param(x))
 		}},
+		{"conv/fused-leaky", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
+			x := inputParam(ps, "x", 2, 2, 4, 4)
+			c := NewConv2d(ps, "c", ConvConfig{In: 2, Out: 3, Kernel: 3, Pad: 1, Init: wide,
+				Act: ActLeakyReLU, Slope: 0.2})
+			SetFloat64s(c.B.Value, []float64{0.3, -0.2, 0.1})
+			return c.Forward(g, g.Param(x))
+		}},
+		{"linear/fused-tanh", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
+			x := inputParam(ps, "x", 4, 5)
+			l := NewLinear(ps, "l", LinearConfig{In: 5, Out: 3, Init: wide, Act: ActTanh})
+			SetFloat64s(l.B.Value, []float64{0.3, -0.2, 0.1})
+			return l.Forward(g, g.Param(x))
+		}},
+		{"linear/fused-relu", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
+			x := inputParam(ps, "x", 4, 5)
+			l := NewLinear(ps, "l", LinearConfig{In: 5, Out: 3, Init: wide, Act: ActReLU})
+			SetFloat64s(l.B.Value, []float64{0.3, -0.2, 0.1})
+			return l.Forward(g, g.Param(x))
+		}},
 		{"convtranspose", Mode{}, func(g *Graph, ps *Params) (*gorgonia.Node, error) {
 			x := inputParam(ps, "x", 2, 3, 3, 4)
 			c := NewConvTranspose2d(ps, "c", ConvConfig{In: 3, Out: 2, Kernel: 4, Stride: 2, Pad: 1,

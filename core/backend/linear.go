@@ -20,6 +20,9 @@ type LinearConfig struct {
 	SpectralNorm bool
 	// Init draws the weight; nil means DefaultInit. Biases start at zero.
 	Init Init
+	// Act is fused with the bias (one pass); Slope is leaky ReLU's.
+	Act   Activation
+	Slope float64
 }
 
 // Linear maps N×In to N×Out: y = x·Wᵀ + b, with W Out×In as in PyTorch.
@@ -65,10 +68,10 @@ func (l *Linear) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, error) {
 		}
 	}
 	y, err := gorgonia.ApplyOp(linearOp{}, x, w)
-	if err != nil || l.B == nil {
-		return y, err
+	if err != nil {
+		return nil, err
 	}
-	return Shift(g, y, g.Param(l.B))
+	return biasAndActivate(g, y, l.B, l.cfg.Act, l.cfg.Slope)
 }
 
 // Flatten reshapes N×… to N×(product of the rest); a matrix is returned
@@ -94,4 +97,16 @@ func Shift(_ *Graph, x, b *gorgonia.Node) (*gorgonia.Node, error) {
 // sample.
 func Scale(_ *Graph, x, s *gorgonia.Node) (*gorgonia.Node, error) {
 	return gorgonia.ApplyOp(chanOp{mul: true, perSample: s.Dims() == 2, dims: x.Dims()}, x, s)
+}
+
+// biasAndActivate adds the bias b (nil for none) and applies act, fused
+// when there is both.
+func biasAndActivate(g *Graph, y *gorgonia.Node, b *Param, act Activation, slope float64) (*gorgonia.Node, error) {
+	switch {
+	case b == nil:
+		return activate(y, act, slope)
+	case act == NoActivation:
+		return Shift(g, y, g.Param(b))
+	}
+	return ShiftActivate(y, g.Param(b), act, slope)
 }
