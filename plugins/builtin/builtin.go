@@ -15,8 +15,11 @@ import (
 	"github.com/ndalab/ndalab/plugins/augment/jigsaw"
 	"github.com/ndalab/ndalab/plugins/augment/mixup"
 	"github.com/ndalab/ndalab/plugins/augment/none"
+	"github.com/ndalab/ndalab/plugins/augment/positive"
 	"github.com/ndalab/ndalab/plugins/augment/rotate"
 	"github.com/ndalab/ndalab/plugins/augment/stitch"
+	"github.com/ndalab/ndalab/plugins/dataset/cifar"
+	"github.com/ndalab/ndalab/plugins/dataset/imagefolder"
 	"github.com/ndalab/ndalab/plugins/dataset/mnist"
 	"github.com/ndalab/ndalab/plugins/dataset/toy2d"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
@@ -43,6 +46,15 @@ func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
 func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+		{Kind: core.KindDataset, Name: "cifar10", New: func() core.Component { return cifar.New10() }},
+		{Kind: core.KindDataset, Name: "cifar100", New: func() core.Component { return cifar.New100() }},
+		{Kind: core.KindDataset, Name: "imagefolder", New: func() core.Component { return imagefolder.New() }},
+		{Kind: core.KindAugmentation, Name: "blur", New: func() core.Component { return positive.NewBlur() }},
+		{Kind: core.KindAugmentation, Name: "compose", New: func() core.Component { return positive.NewCompose() }},
+		{Kind: core.KindAugmentation, Name: "crop", New: func() core.Component { return positive.NewCrop() }},
+		{Kind: core.KindAugmentation, Name: "flip", New: func() core.Component { return positive.NewFlip() }},
+		{Kind: core.KindAugmentation, Name: "grayscale", New: func() core.Component { return positive.NewGrayscale() }},
+		{Kind: core.KindAugmentation, Name: "jitter", New: func() core.Component { return positive.NewJitter() }},
 		{Kind: core.KindDataset, Name: "mnist", New: func() core.Component { return mnist.New() }},
 		{Kind: core.KindDataset, Name: "fashion-mnist", New: func() core.Component { return mnist.NewFashion() }},
 		{Kind: core.KindDataset, Name: "toy2d", New: func() core.Component { return toy2d.New() }},
