@@ -59,4 +59,3 @@ func NewBlur() *View      { return &View{op: blurOp()} }
 func probability(def float64, doc string) core.Param {
 	return core.Param{Name: "p", Type: core.TypeFloat, Default: def, Min: core.Bound(0), Max: core.Bound(1), Doc: doc}
 }
-
