@@ -33,6 +33,7 @@ type BatchNorm struct {
 func NewBatchNorm(net *Net, name string, c, classes int) *BatchNorm {
 	rows := max(1, classes)
 	bn := &BatchNorm{C: c, Classes: classes, k: kernels.NewBatchNorm(c)}
+	bn.k.Workers = net.Workers
 	bn.Gamma = net.Weight(name+".gamma", backend.Constant(1), rows, c)
 	bn.Beta = net.Weight(name+".beta", backend.Constant(0), rows, c)
 	bn.Mean = net.State(name+".mean", backend.Constant(0), c)
@@ -49,6 +50,10 @@ func NewBatchNorm(net *Net, name string, c, classes int) *BatchNorm {
 // WithAct sets the fused activation and returns bn.
 func (bn *BatchNorm) WithAct(act kernels.Activation) *BatchNorm {
 	bn.Act = act
+	if bn.Classes == 0 {
+		// Unconditional: the kernel fuses the activation into its passes.
+		bn.k.Act = act
+	}
 	return bn
 }
 
@@ -69,8 +74,8 @@ func (bn *BatchNorm) Forward(n, p int, x []float32, labels []int32, train bool) 
 	}
 	if bn.Classes > 0 {
 		bn.applyClassGain()
+		kernels.BiasActivate(bn.Act, 0, n, bn.C, p, nil, bn.y)
 	}
-	kernels.BiasActivate(bn.Act, 0, n, bn.C, p, nil, bn.y)
 	return bn.y
 }
 
@@ -97,12 +102,12 @@ func (bn *BatchNorm) Backward(dy []float32) []float32 {
 		panic("nn: batch norm backward after an evaluation forward")
 	}
 	c, p, n := bn.C, bn.p, bn.n
-	kernels.ActivateBackward(bn.Act, 0, n, c, p, bn.y, dy, nil)
 	bn.dx = grow(&bn.dx, n*c*p)
 	if bn.Classes == 0 {
 		bn.k.Backward(dy, bn.Gamma.W, bn.dx, bn.Gamma.G, bn.Beta.G)
 		return bn.dx
 	}
+	kernels.ActivateBackward(bn.Act, 0, n, c, p, bn.y, dy, nil)
 
 	// Conditional: y = g[label]·x̂ + b[label]. Route the gain and bias
 	// gradients to each sample's class and hand dx̂ = g·dy to the kernel as

@@ -34,6 +34,14 @@ func NewConv(net *Net, name string, s kernels.ConvShape, bias bool, std float64)
 // WithAct sets the fused activation and returns c.
 func (c *Conv) WithAct(act kernels.Activation, slope float32) *Conv {
 	c.Act, c.Slope = act, slope
+	c.k.Act, c.k.Slope = act, slope
+	return c
+}
+
+// WithKeptCols makes the kernel keep Forward's im2col for the weight
+// gradient of the same batch (see kernels.Conv.KeepCols) and returns c.
+func (c *Conv) WithKeptCols() *Conv {
+	c.k.KeepCols = true
 	return c
 }
 
@@ -52,12 +60,11 @@ func (c *Conv) Forward(n int, x []float32) []float32 {
 	if c.SN != nil {
 		c.SN.Refresh()
 	}
-	c.k.Forward(n, x, c.weight(), nil, c.y)
 	var b []float32
 	if c.B != nil {
 		b = c.B.W
 	}
-	kernels.BiasActivate(c.Act, c.Slope, n, s.K, s.OutH()*s.OutW(), b, c.y)
+	c.k.Forward(n, x, c.weight(), b, c.y)
 	return c.y
 }
 
@@ -70,7 +77,7 @@ func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
 	if c.B != nil && needW {
 		db = c.B.G
 	}
-	kernels.ActivateBackward(c.Act, c.Slope, c.n, s.K, s.OutH()*s.OutW(), c.y, dy, db)
+	c.k.ActivateBackward(c.n, c.y, dy, db)
 	if needW {
 		gw := c.W.G
 		if c.SN != nil {

@@ -1,6 +1,6 @@
 // Package nn holds the layers the built-in model plugins train with: linear,
-// convolution, batch norm (plain and class-conditional), spectral norm,
-// upsampling, Adam and EMA, each with a hand-written backward pass over the
+// convolution, batch norm (plain and class-conditional) and spectral norm,
+// each with a hand-written backward pass over the
 // raw kernels of core/backend/kernels, and each gradient-checked by finite
 // differences in its tests.
 //
@@ -12,8 +12,8 @@
 //
 // What stays shared with the backend: every tensor a layer registers lives in
 // a backend.Params (float32), initialised from (seed, set name, parameter
-// name) exactly as backend layers are, so checkpoints carry the same named
-// tensors whichever path trained them.
+// name) exactly as backend layers are, and Net.Grads hands the gradients to
+// the backend's Adam, so optimiser, EMA and checkpoints are the backend's.
 //
 // Layer protocol. Forward(n, x) returns an output buffer the layer owns,
 // valid until its next Forward; the layer keeps a reference to x, which the

@@ -13,12 +13,14 @@ type Param struct {
 }
 
 // Net is the set of tensors of one network (e.g. "G" or "D") with their
-// gradients, and the worker count its layers compute with.
+// gradients, and the worker count its layers compute with. The backend's
+// Adam and EMA work on Params and Grads unchanged.
 type Net struct {
 	Params  *backend.Params
 	Workers int
 
 	trainable []*Param
+	grads     []backend.Grad
 }
 
 // NewNet returns an empty network whose tensors are initialised from seed
@@ -36,6 +38,8 @@ func (n *Net) Weight(name string, init backend.Init, shape ...int) *Param {
 	w := bp.Value.Float32s()
 	p := &Param{Param: bp, W: w, G: make([]float32, len(w))}
 	n.trainable = append(n.trainable, p)
+	n.grads = append(n.grads, backend.Grad{P: bp,
+		G: tensor.New(tensor.WithShape(shape...), tensor.WithBacking(p.G))})
 	return p
 }
 
@@ -47,6 +51,10 @@ func (n *Net) State(name string, init backend.Init, shape ...int) []float32 {
 
 // Trainable returns the trainable tensors in registration order.
 func (n *Net) Trainable() []*Param { return n.trainable }
+
+// Grads returns the gradients as the backend's optimisers take them; the
+// tensors alias each Param.G.
+func (n *Net) Grads() []backend.Grad { return n.grads }
 
 // ZeroGrad clears every gradient; call it before each step's backward.
 func (n *Net) ZeroGrad() {

@@ -1,0 +1,58 @@
+package dcgan
+
+// dLosses are the parts of one discriminator loss and its mean logits.
+type dLosses struct {
+	Total, Real, Fake, Neg      float64 // Total = Real + wFake·Fake + wNeg·Neg
+	MeanReal, MeanFake, MeanNeg float64
+}
+
+// hingeD computes the NDA hinge loss of D over logits laid out as nReal real,
+// nFake fake and nNeg negative samples, and writes its gradient with respect
+// to every logit into grad. Fakes weigh lambda and negatives 1-lambda; with
+// no negatives, fakes weigh 1 (the plain hinge loss), whatever lambda.
+func hingeD(logits []float32, nReal, nFake, nNeg int, lambda float64, grad []float32) dLosses {
+	wFake, wNeg := lambda, 1-lambda
+	if nNeg == 0 {
+		wFake, wNeg = 1, 0
+	}
+	var l dLosses
+
+	// E[relu(1 - D(x))] over reals: gradient -1/n where the margin is open.
+	for i := range nReal {
+		v := float64(logits[i])
+		l.MeanReal += v / float64(nReal)
+		grad[i] = 0
+		if 1-v > 0 {
+			l.Real += (1 - v) / float64(nReal)
+			grad[i] = float32(-1 / float64(nReal))
+		}
+	}
+
+	// E[relu(1 + D(·))] over fakes and negatives, each with its weight.
+	side := func(lo, n int, w float64, loss, mean *float64) {
+		for i := lo; i < lo+n; i++ {
+			v := float64(logits[i])
+			*mean += v / float64(n)
+			grad[i] = 0
+			if 1+v > 0 {
+				*loss += (1 + v) / float64(n)
+				grad[i] = float32(w / float64(n))
+			}
+		}
+	}
+	side(nReal, nFake, wFake, &l.Fake, &l.MeanFake)
+	side(nReal+nFake, nNeg, wNeg, &l.Neg, &l.MeanNeg)
+	l.Total = l.Real + wFake*l.Fake + wNeg*l.Neg
+	return l
+}
+
+// hingeG computes L_G = -E[D(G(z))] and writes its gradient, -1/n per logit.
+func hingeG(logits, grad []float32) float64 {
+	var loss float64
+	n := float64(len(logits))
+	for i, v := range logits {
+		loss -= float64(v) / n
+		grad[i] = float32(-1 / n)
+	}
+	return loss
+}
