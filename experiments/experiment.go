@@ -121,6 +121,12 @@ func load(ctx context.Context, path string, opts Options, chain []string) (*Expe
 				c.Varying[k] = v
 			}
 		}
+		// A label per varying plugin, "jigsaw(k=4)", for tables.
+		for sec := range componentKeys {
+			if label := componentLabel(c, sec, e.Varying); label != "" {
+				c.Varying[sec] = label
+			}
+		}
 	}
 	return e, nil
 }
@@ -212,6 +218,62 @@ func varying(canons []map[string]any) []string {
 func rawString(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// RowKey is the parameter a comparison table of the experiment is best
+// pivoted on: the label of the first varying plugin (e.g. "augmentation"),
+// else the first varying key other than the seed; "" when only seeds vary.
+func (x *Experiment) RowKey() string {
+	for _, k := range x.Varying {
+		if k == "seed" {
+			continue
+		}
+		for sec := range componentKeys {
+			if k == sec+".name" || strings.HasPrefix(k, sec+paramsInfix+".") {
+				return sec
+			}
+		}
+		return k
+	}
+	return ""
+}
+
+// componentLabel renders a plugin section whose name or parameters vary
+// as "name(k=v,...)", with only the varying parameters; "" if neither
+// varies.
+func componentLabel(c *runner.Cell, sec string, varying []string) string {
+	nameVaries := slices.Contains(varying, sec+".name")
+	var ps []string
+	for _, k := range varying {
+		if p, ok := strings.CutPrefix(k, sec+paramsInfix+"."); ok && c.Varying[k] != nil {
+			ps = append(ps, p+"="+formatValue(c.Varying[k]))
+		}
+	}
+	if !nameVaries && len(ps) == 0 {
+		return ""
+	}
+	name, _ := c.Varying[sec+".name"].(string)
+	if name == "" {
+		name = sectionName(c, sec)
+	}
+	if len(ps) == 0 {
+		return name
+	}
+	return name + "(" + strings.Join(ps, ",") + ")"
+}
+
+func sectionName(c *runner.Cell, sec string) string {
+	switch sec {
+	case "dataset":
+		return c.Dataset.Name
+	case "augmentation":
+		return c.Augmentation.Name
+	case "views":
+		return c.Views.Name
+	case "model":
+		return c.Model.Name
+	}
+	return c.Features.Model.Name
 }
 
 // FormatVarying renders a cell's varying values as "key=value key=value",

@@ -94,6 +94,14 @@ func (l *layered) loadFile(path string, chain []string) error {
 		return fmt.Errorf("%w: %s: parse: %v", core.ErrInvalidArgument, path, err)
 	}
 
+	// Dotted keys in a file ("matrix: {train.lambda: [...]}") become nested
+	// maps, so that they merge with the same keys written nested.
+	norm := koanf.New(".")
+	if err := norm.Load(confmap.Provider(one.All(), "."), nil); err != nil {
+		return fmt.Errorf("%w: %s: %v", core.ErrInvalidArgument, path, err)
+	}
+	one = norm
+
 	if b := one.Get(keyBase); b != nil {
 		base, ok := b.(string)
 		if !ok || base == "" {

@@ -181,13 +181,7 @@ func summarize(w io.Writer, outcomes []runner.Outcome) int {
 // one column per metric's primary value.
 func printTable(ctx context.Context, e *env, store *results.Store, x *experiments.Experiment,
 	r *runner.Runner) error {
-	var rows string
-	for _, k := range x.Varying {
-		if k != "seed" {
-			rows = k
-			break
-		}
-	}
+	rows := x.RowKey()
 	metrics, higher := primaryMetrics(ctx, x, r)
 	if rows == "" || len(metrics) == 0 {
 		return nil
