@@ -60,7 +60,7 @@ func (d toyData) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch,
 type flip struct{}
 
 func (flip) Describe(context.Context) (*core.Descriptor, error) {
-	return &core.Descriptor{Kind: core.KindAugmentation, Name: "flip", Version: "1.0.0",
+	return &core.Descriptor{Kind: core.KindAugmentation, Name: "toy-flip", Version: "1.0.0",
 		Roles: []string{core.RoleNegative}}, nil
 }
 
@@ -94,13 +94,14 @@ func (meanDist) Compute(_ context.Context, _ core.Config, in map[string]*core.Ba
 // hooks lets a test watch and break the GAN. Shared by all instances the
 // launcher makes.
 type hooks struct {
-	mu      sync.Mutex
-	onStep  func(phase core.Phase, step int64) // called before each step
-	dSteps  []int64                            // D step indices seen, in order
-	inits   atomic.Int64
-	loads   atomic.Int64
-	started atomic.Int64
-	closed  atomic.Int64
+	mu           sync.Mutex
+	onStep       func(phase core.Phase, step int64) // called before each step
+	dSteps       []int64                            // D step indices seen, in order
+	encoderSteps []string
+	inits        atomic.Int64
+	loads        atomic.Int64
+	started      atomic.Int64
+	closed       atomic.Int64
 }
 
 // gan: G(z) = mu + exp(logsig)*z; D(x) = w·[x, y, x², y², 1].
@@ -284,12 +285,14 @@ func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.C
 	switch string(kind) + "/" + name {
 	case "dataset/toy":
 		c = toyData{}
-	case "augmentation/flip":
+	case "augmentation/toy-flip":
 		c = flip{}
 	case "metric/mean-dist":
 		c = meanDist{}
 	case "model/toy-gan":
 		c = &gan{h: l.h}
+	case "model/toy-encoder":
+		c = &encoder{h: l.h}
 	default:
 		f, ok := l.extra[string(kind)+"/"+name]
 		if !ok {
@@ -310,4 +313,53 @@ func (l builtinLauncher) Start(ctx context.Context, kind core.Kind, name string)
 		return p.New(), closer{l.h}, nil
 	}
 	return l.launcher.Start(ctx, kind, name)
+}
+
+// encoder is a fake embed-capable network: features (a·x, b·y, x·y) with a
+// and b nudged by each training step. It records what its steps received.
+type encoder struct {
+	h     *hooks
+	State struct{ A, B float64 }
+	Steps []string // per step: "views=2 negatives=true labels=true"
+}
+
+func (m *encoder) Describe(context.Context) (*core.Descriptor, error) {
+	return &core.Descriptor{Kind: core.KindModel, Name: "toy-encoder", Version: "1.0.0",
+		Capabilities: []string{core.CapTrain, core.CapEmbed}}, nil
+}
+
+func (m *encoder) Init(context.Context, core.Config, int64) error {
+	m.h.inits.Add(1)
+	m.State.A, m.State.B = 1, 1
+	return nil
+}
+
+func (m *encoder) Step(_ context.Context, req core.StepRequest) (core.StepResult, error) {
+	if req.Phase != core.PhaseTrain {
+		return nil, fmt.Errorf("toy-encoder: phase %q: %w", req.Phase, core.ErrInvalidArgument)
+	}
+	m.State.A += 0.01
+	m.State.B -= 0.01
+	m.h.mu.Lock()
+	m.h.encoderSteps = append(m.h.encoderSteps, fmt.Sprintf("views=%d negatives=%v labels=%v",
+		len(req.Views), req.Negatives != nil, req.Real.Labels != nil))
+	m.h.mu.Unlock()
+	return core.StepResult{"loss": 1 / (1 + m.State.A)}, nil
+}
+
+func (m *encoder) Save(context.Context) ([]byte, error) { return json.Marshal(m.State) }
+
+func (m *encoder) Load(_ context.Context, b []byte) error {
+	m.h.loads.Add(1)
+	return json.Unmarshal(b, &m.State)
+}
+
+func (m *encoder) Embed(_ context.Context, in *core.Batch) (*core.Batch, error) {
+	out := core.NewBatch(in.N(), 3, 1, 1)
+	for i := range in.N() {
+		s := in.Sample(i)
+		x, y := float64(s[0]), float64(s[1])
+		out.Data[3*i], out.Data[3*i+1], out.Data[3*i+2] = float32(m.State.A*x), float32(m.State.B*y), float32(x*y)
+	}
+	return out, nil
 }

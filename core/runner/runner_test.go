@@ -73,7 +73,7 @@ name: toy
 task: gan
 dataset: {name: toy}
 model: {name: toy-gan}
-augmentation: {name: flip}
+augmentation: {name: toy-flip}
 metrics: [mean-dist]
 train: {steps: 40, batch_size: 32, d_steps: 2, log_every: 5}
 eval: {every: 10, samples: 256, grid: 64}
@@ -82,7 +82,7 @@ eval: {every: 10, samples: 256, grid: 64}
 func TestGANEndToEnd(t *testing.T) {
 	e := newEnv(t)
 	r := e.runner(1, false)
-	x := e.load(r, ganYAML, "matrix.augmentation.name=[none, flip]")
+	x := e.load(r, ganYAML, "matrix.augmentation.name=[none, toy-flip]")
 	out, err := r.Run(context.Background(), x.Cells)
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ train: {steps: 30, batch_size: 32}
 anomaly:
   samples: 128
   ood:
-    - {name: mirrored, augmentation: {name: flip}}
+    - {name: mirrored, augmentation: {name: toy-flip}}
     - {dataset: {name: toy}}
 `)
 	out, err := r.Run(context.Background(), x.Cells)
@@ -375,5 +375,93 @@ matrix:
 		if _, err := os.Stat(filepath.Join(e.dir, "out", "toy2d", o.Cell.ID, "samples-final.png")); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+func TestContrastive(t *testing.T) {
+	e := newEnv(t)
+	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
+		Out: filepath.Join(e.dir, "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := e.load(r, `
+task: contrastive
+dataset: {name: toy}
+model: {name: toy-encoder}
+views: {name: none}
+augmentation: {name: toy-flip}
+train: {steps: 20, batch_size: 32}
+eval: {samples: 200, probe_samples: 300}
+metrics: [linear-probe, knn]
+`)
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil || out[0].Status != results.StatusFinished {
+		t.Fatalf("%v %+v", err, out)
+	}
+	if len(e.h.encoderSteps) != 20 || e.h.encoderSteps[0] != "views=2 negatives=true labels=true" {
+		t.Errorf("encoder steps %d, first %q", len(e.h.encoderSteps), e.h.encoderSteps[0])
+	}
+	ms, _ := e.store.Metrics(context.Background(), out[0].RunID)
+	got := map[string]float64{}
+	for _, m := range ms {
+		got[m.Name] = m.Value
+	}
+	// Labels are x > 1, and the first feature is a multiple of x: both
+	// probes read them off well above chance.
+	for _, n := range []string{"linear-probe/top1", "knn/top1"} {
+		if v, ok := got[n]; !ok || v < 0.8 {
+			t.Errorf("%s = %v (recorded %v), want > 0.8", n, v, ok)
+		}
+	}
+}
+
+func TestFeaturesFrom(t *testing.T) {
+	e := newEnv(t)
+	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
+		Out: filepath.Join(e.dir, "out"), Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cls := filepath.Join(e.dir, "cls.yaml")
+	os.WriteFile(cls, []byte(`
+name: cls
+task: classifier
+dataset: {name: toy}
+model: {name: toy-encoder}
+train: {steps: 10, batch_size: 32}
+`), 0o644)
+	x := e.load(r, `
+name: fromcls
+task: gan
+dataset: {name: toy}
+model: {name: toy-gan}
+features: {from: cls.yaml}
+train: {steps: 10, batch_size: 32}
+eval: {samples: 200}
+metrics: [fid]
+seeds: [1, 2]
+`)
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range out {
+		if o.Status != results.StatusFinished {
+			t.Fatalf("cell %s: %s %v", o.Cell.ID, o.Status, o.Err)
+		}
+		ms, _ := e.store.Metrics(context.Background(), o.RunID)
+		if len(ms) != 1 || ms[0].Name != "fid" || !(ms[0].Value > 0) {
+			t.Errorf("metrics %+v, want one positive fid", ms)
+		}
+	}
+	// The classifier ran once (10 steps), for both GAN cells, and its
+	// checkpoint was loaded once per GAN cell.
+	runs, _ := e.store.Runs(context.Background(), results.RunFilter{Experiment: "cls"})
+	if len(runs) != 1 || runs[0].Status != results.StatusFinished || len(e.h.encoderSteps) != 10 {
+		t.Errorf("classifier runs %d, encoder steps %d; want 1 run of 10 steps", len(runs), len(e.h.encoderSteps))
+	}
+	if e.h.loads.Load() != 2 {
+		t.Errorf("feature checkpoint loaded %d times, want 2", e.h.loads.Load())
 	}
 }
