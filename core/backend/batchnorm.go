@@ -124,7 +124,8 @@ func NewConditionalBatchNorm(ps *Params, name string, c, classes int) *Condition
 
 // Forward normalises x and applies the gain and bias of each sample's
 // class; labels is an N input of class indices (Input.SetLabels).
-func (cbn *ConditionalBatchNorm) Forward(g *Graph, x, labels *gorgonia.Node) (*gorgonia.Node, error) {
+func (cbn *ConditionalBatchNorm) Forward(g *Graph, x, labels *gorgonia.Node) (
+	*gorgonia.Node, error) {
 	y, err := cbn.Normalize(g, x)
 	if err != nil {
 		return nil, err

@@ -6,8 +6,9 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// blasImpl is the BLAS the custom ops call directly; blasName names it. Both
-// are fixed at build time (blas_gonum.go or blas_openblas.go).
+// blasImpl, the BLAS the float64 op paths call directly, and blasName are
+// fixed at build time (blas_gonum.go or blas_openblas.go); useBLASOnce
+// guards handing that choice to gorgonia, which keeps it process-wide.
 var useBLASOnce sync.Once
 
 // BLAS names the BLAS implementation this binary computes with, for

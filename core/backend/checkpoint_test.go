@@ -188,7 +188,8 @@ func TestCheckpointCorrupted(t *testing.T) {
 			}
 		})
 	}
-	if _, err := LoadCheckpoint(filepath.Join(dir, "missing"), m.parts()...); !errors.Is(err, core.ErrNotFound) {
+	_, err = LoadCheckpoint(filepath.Join(dir, "missing"), m.parts()...)
+	if !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("missing file: error = %v, want not found", err)
 	}
 }

@@ -98,7 +98,8 @@ func (g *Graph) Param(p *Param) *gorgonia.Node {
 		return n
 	}
 	if p.Value.Dtype() != g.opts.Dtype {
-		panic(fmt.Sprintf("backend: parameter %q is %v in a %v graph", p.Name, p.Value.Dtype(), g.opts.Dtype))
+		panic(fmt.Sprintf("backend: parameter %q is %v in a %v graph",
+			p.Name, p.Value.Dtype(), g.opts.Dtype))
 	}
 	n := gorgonia.NewTensor(g.g, g.opts.Dtype, p.Value.Dims(),
 		gorgonia.WithShape(p.Value.Shape()...), gorgonia.WithValue(p.Value),

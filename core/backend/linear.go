@@ -101,7 +101,8 @@ func Scale(_ *Graph, x, s *gorgonia.Node) (*gorgonia.Node, error) {
 
 // biasAndActivate adds the bias b (nil for none) and applies act, fused
 // when there is both.
-func biasAndActivate(g *Graph, y *gorgonia.Node, b *Param, act Activation, slope float64) (*gorgonia.Node, error) {
+func biasAndActivate(g *Graph, y *gorgonia.Node, b *Param, act Activation, slope float64) (
+	*gorgonia.Node, error) {
 	switch {
 	case b == nil:
 		return activate(y, act, slope)

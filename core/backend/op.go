@@ -23,7 +23,8 @@ func (opBase) ReturnsPtr() bool     { return false }
 func (opBase) CallsExtern() bool    { return false }
 func (opBase) OverwritesInput() int { return -1 }
 
-// hashOp implements WriteHash and Hashcode from the op's String.
+// writeHash and hashCode implement an op's WriteHash and Hashcode from its
+// String.
 func writeHash(h hash.Hash, op fmt.Stringer) { fmt.Fprint(h, op.String()) }
 
 func hashCode(op fmt.Stringer) uint32 {

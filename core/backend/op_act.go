@@ -86,7 +86,8 @@ func (o actOp) SymDiff(in gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia.No
 	return gorgonia.Nodes{d}, err
 }
 
-func (o actOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o actOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -101,11 +102,14 @@ func (o actOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgo
 // actGradOp maps (x, y, dy) to dL/dx.
 type actGradOp struct{ act actOp }
 
-func (actGradOp) Arity() int              { return 3 }
-func (actGradOp) ReturnsPtr() bool        { return false }
-func (actGradOp) CallsExtern() bool       { return false }
-func (actGradOp) OverwritesInput() int    { return -1 }
-func (o actGradOp) Type() hm.Type         { return fnType(o.act.dims, o.act.dims, o.act.dims, o.act.dims) }
+func (actGradOp) Arity() int           { return 3 }
+func (actGradOp) ReturnsPtr() bool     { return false }
+func (actGradOp) CallsExtern() bool    { return false }
+func (actGradOp) OverwritesInput() int { return -1 }
+func (o actGradOp) Type() hm.Type {
+	d := o.act.dims
+	return fnType(d, d, d, d)
+}
 func (o actGradOp) String() string        { return "grad" + o.act.String() }
 func (o actGradOp) WriteHash(h hash.Hash) { writeHash(h, o) }
 func (o actGradOp) Hashcode() uint32      { return hashCode(o) }

@@ -63,7 +63,8 @@ func (o biasActOp) SymDiff(_ gorgonia.Nodes, out, grad *gorgonia.Node) (gorgonia
 	return gorgonia.Nodes{dz, db}, nil
 }
 
-func (o biasActOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o biasActOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

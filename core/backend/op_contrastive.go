@@ -36,7 +36,9 @@ func (o l2NormOp) Type() hm.Type {
 
 func (o l2NormOp) WriteHash(h hash.Hash) { writeHash(h, o) }
 func (o l2NormOp) Hashcode() uint32      { return hashCode(o) }
-func (o l2NormOp) String() string        { return fmt.Sprintf("l2norm{%g,grad:%t}", o.scale, o.gradient) }
+func (o l2NormOp) String() string {
+	return fmt.Sprintf("l2norm{%g,grad:%t}", o.scale, o.gradient)
+}
 
 func (o l2NormOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, err := shapeOf(in, 0)
@@ -94,7 +96,8 @@ func (o l2NormOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.N
 	return gorgonia.Nodes{d}, err
 }
 
-func (o l2NormOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o l2NormOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -224,7 +227,8 @@ func (o rowDotOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.N
 	return gorgonia.Nodes{da, db}, nil
 }
 
-func (o rowDotOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o rowDotOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -349,7 +353,8 @@ func (o xentOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nod
 	return gorgonia.Nodes{d, nil}, err
 }
 
-func (o xentOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o xentOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

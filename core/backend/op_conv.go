@@ -88,7 +88,8 @@ func (o convOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nod
 	return gorgonia.Nodes{dx, dw}, nil
 }
 
-func (o convOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o convOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -323,7 +324,8 @@ func (o convGradOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	return gorgonia.Nodes{dw, dx}, nil
 }
 
-func (o convGradOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o convGradOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	if o.wrt != 0 {
 		return fmt.Errorf("%v: second derivative of a filter gradient: %w", o, core.ErrUnimplemented)
 	}

@@ -68,7 +68,8 @@ func (linearOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nod
 	return gorgonia.Nodes{dx, dw}, nil
 }
 
-func (o linearOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o linearOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

@@ -89,7 +89,8 @@ func (o normOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.Nod
 	return gorgonia.Nodes{d}, err
 }
 
-func (o normOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o normOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -220,7 +221,8 @@ func (o normEvalOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	return gorgonia.Nodes{d, nil, nil}, err
 }
 
-func (o normEvalOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o normEvalOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

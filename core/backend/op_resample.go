@@ -24,7 +24,9 @@ func (resampleOp) Arity() int              { return 1 }
 func (resampleOp) Type() hm.Type           { return fnType(4, 4) }
 func (o resampleOp) WriteHash(h hash.Hash) { writeHash(h, o) }
 func (o resampleOp) Hashcode() uint32      { return hashCode(o) }
-func (o resampleOp) String() string        { return fmt.Sprintf("resample{up:%t,%g}", o.up, o.scale) }
+func (o resampleOp) String() string {
+	return fmt.Sprintf("resample{up:%t,%g}", o.up, o.scale)
+}
 
 func (o resampleOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	s, err := shapeOf(in, 0)
@@ -96,7 +98,8 @@ func (o resampleOp) SymDiff(_ gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.
 	return gorgonia.Nodes{d}, err
 }
 
-func (o resampleOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o resampleOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -119,7 +122,9 @@ type spatialOp struct {
 func (spatialOp) Arity() int              { return 1 }
 func (o spatialOp) WriteHash(h hash.Hash) { writeHash(h, o) }
 func (o spatialOp) Hashcode() uint32      { return hashCode(o) }
-func (o spatialOp) String() string        { return fmt.Sprintf("spatial{sum:%t,%d,%d}", o.sum, o.h, o.w) }
+func (o spatialOp) String() string {
+	return fmt.Sprintf("spatial{sum:%t,%d,%d}", o.sum, o.h, o.w)
+}
 
 func (o spatialOp) Type() hm.Type {
 	if o.sum {
@@ -188,7 +193,8 @@ func (o spatialOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.
 	return gorgonia.Nodes{d}, err
 }
 
-func (o spatialOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o spatialOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

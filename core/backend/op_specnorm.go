@@ -37,7 +37,9 @@ func (o specNormOp) Type() hm.Type {
 
 func (o specNormOp) WriteHash(h hash.Hash) { writeHash(h, o) }
 func (o specNormOp) Hashcode() uint32      { return hashCode(o) }
-func (o specNormOp) String() string        { return fmt.Sprintf("specNorm{%d,grad:%t}", o.dims, o.gradient) }
+func (o specNormOp) String() string {
+	return fmt.Sprintf("specNorm{%d,grad:%t}", o.dims, o.gradient)
+}
 
 func (o specNormOp) InferShape(in ...gorgonia.DimSizer) (tensor.Shape, error) {
 	w, err := shapeOf(in, 0)
@@ -113,7 +115,8 @@ func (o specNormOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia
 	return gorgonia.Nodes{d, nil, nil}, err
 }
 
-func (o specNormOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o specNormOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err
@@ -207,7 +210,8 @@ func (o embedOp) SymDiff(in gorgonia.Nodes, _, grad *gorgonia.Node) (gorgonia.No
 	return gorgonia.Nodes{d, nil}, err
 }
 
-func (o embedOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes, out *gorgonia.Node) error {
+func (o embedOp) DoDiff(_ gorgonia.ExecutionContext, in gorgonia.Nodes,
+	out *gorgonia.Node) error {
 	g, err := out.Grad()
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package backend
 
 import (
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/ndalab/ndalab/core"
@@ -154,14 +153,4 @@ func SetFloat64s(t *tensor.Dense, data []float64) {
 	default:
 		panic(fmt.Sprintf("backend: setFloat64s on a %v tensor", t.Dtype()))
 	}
-}
-
-// finite reports whether every value of a float tensor is finite.
-func finite(t *tensor.Dense) bool {
-	for _, v := range Float64s(t) {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
 }

@@ -47,7 +47,8 @@ func Lambda(lambda float64) error {
 // lambda is 1; with lambda 1 the NDA term is left out altogether. In the
 // conditional case the caller scores each negative with the label of the
 // real image it came from (NegativeLabels).
-func DiscriminatorLoss(loss Loss, real, fake, neg *gorgonia.Node, lambda float64) (*gorgonia.Node, error) {
+func DiscriminatorLoss(loss Loss, real, fake, neg *gorgonia.Node, lambda float64) (
+	*gorgonia.Node, error) {
 	if err := Lambda(lambda); err != nil {
 		return nil, err
 	}

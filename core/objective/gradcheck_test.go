@@ -23,7 +23,8 @@ type lossBuilder func(g *backend.Graph, ps *backend.Params) (*gorgonia.Node, err
 // evalLoss builds a float64 graph and returns the loss value, the
 // gradients of every trainable tensor of ps, and a function that
 // recomputes the loss after the caller edits a tensor.
-func evalLoss(t *testing.T, ps *backend.Params, build lossBuilder) (float64, [][]float64, func() float64) {
+func evalLoss(t *testing.T, ps *backend.Params, build lossBuilder) (
+	float64, [][]float64, func() float64) {
 	t.Helper()
 	g, err := backend.NewGraph(backend.GraphOptions{Dtype: tensor.Float64})
 	if err != nil {

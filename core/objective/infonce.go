@@ -24,7 +24,8 @@ const DefaultTemperature = 0.07
 // queue may be nil. The keys, negatives and queue carry gradients only if
 // the caller built them in the same graph with trainable weights (no
 // momentum encoder); with one, bind its outputs as inputs.
-func InfoNCE(g *backend.Graph, q, k, neg, queue *gorgonia.Node, tau float64) (*gorgonia.Node, error) {
+func InfoNCE(g *backend.Graph, q, k, neg, queue *gorgonia.Node, tau float64) (
+	*gorgonia.Node, error) {
 	if !(tau > 0) {
 		return nil, fmt.Errorf("infonce: temperature %g, want > 0: %w", tau, core.ErrInvalidArgument)
 	}

@@ -97,10 +97,12 @@ func TestInfoNCEErrors(t *testing.T) {
 	if _, err := InfoNCE(g, q, q, nil, nil, 0); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("temperature 0: error = %v", err)
 	}
-	if _, err := InfoNCE(g, q, g.Input("k", 3, 3).Node, nil, nil, 0.1); !errors.Is(err, core.ErrInvalidArgument) {
+	k3 := g.Input("k", 3, 3).Node
+	if _, err := InfoNCE(g, q, k3, nil, nil, 0.1); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("3 keys for 4 anchors: error = %v", err)
 	}
-	if _, err := InfoNCE(g, q, q, g.Input("n", 6, 3).Node, nil, 0.1); !errors.Is(err, core.ErrInvalidArgument) {
+	n6 := g.Input("n", 6, 3).Node
+	if _, err := InfoNCE(g, q, q, n6, nil, 0.1); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("6 negatives for 4 anchors: error = %v", err)
 	}
 }
