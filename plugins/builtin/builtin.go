@@ -29,6 +29,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/linearprobe"
 	"github.com/ndalab/ndalab/plugins/metric/ndaregion"
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
+	"github.com/ndalab/ndalab/plugins/model/dcgan"
 )
 
 // Plugin is one built-in component.
@@ -46,6 +47,7 @@ func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
 func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+		{Kind: core.KindModel, Name: "dcgan", New: func() core.Component { return dcgan.New() }},
 		{Kind: core.KindDataset, Name: "cifar10", New: func() core.Component { return cifar.New10() }},
 		{Kind: core.KindDataset, Name: "cifar100", New: func() core.Component { return cifar.New100() }},
 		{Kind: core.KindDataset, Name: "imagefolder", New: func() core.Component { return imagefolder.New() }},
