@@ -98,6 +98,7 @@ type hooks struct {
 	onStep       func(phase core.Phase, step int64) // called before each step
 	dSteps       []int64                            // D step indices seen, in order
 	encoderSteps []string
+	ganVersion   string // "" is 1.0.0
 	inits        atomic.Int64
 	loads        atomic.Int64
 	started      atomic.Int64
@@ -118,7 +119,11 @@ type ganState struct {
 }
 
 func (g *gan) Describe(context.Context) (*core.Descriptor, error) {
-	return &core.Descriptor{Kind: core.KindModel, Name: "toy-gan", Version: "1.0.0",
+	v := g.h.ganVersion
+	if v == "" {
+		v = "1.0.0"
+	}
+	return &core.Descriptor{Kind: core.KindModel, Name: "toy-gan", Version: v,
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore},
 		Params: []core.Param{
 			{Name: "lr", Type: core.TypeFloat, Default: 0.05, Doc: "step size"},

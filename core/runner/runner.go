@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -245,16 +246,26 @@ func (r *Runner) cellDir(c *Cell) string {
 // runCell runs (or skips, or resumes) one cell and reports its outcome.
 func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 	o := Outcome{Cell: c}
+	if ctx.Err() != nil {
+		o.Err = ctx.Err() // cancelled before it started: no status
+		return o
+	}
 	prev, err := r.opt.Store.LatestRun(ctx, c.Experiment, c.ID)
 	if err != nil {
 		o.Status, o.Err = results.StatusFailed, err
 		return o
 	}
 	if prev != nil && (prev.Status == results.StatusFinished || prev.Status == results.StatusDiverged) {
-		o.RunID, o.Status, o.Step = prev.ID, StatusSkipped, prev.Step
-		r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: prev.ID,
-			Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped, Msg: "already " + prev.Status})
-		return o
+		why := r.stale(ctx, prev)
+		if why == "" {
+			o.RunID, o.Status, o.Step = prev.ID, StatusSkipped, prev.Step
+			r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: prev.ID,
+				Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped, Msg: "already " + prev.Status})
+			return o
+		}
+		r.opt.Log.Info("rerunning a finished cell", "cell", c.ID, "run", prev.ID, "why", why)
+		r.opt.Progress.Report(Event{Time: time.Now(), Kind: "start", Cell: c.ID, Run: prev.ID,
+			Steps: c.Train.Steps, Msg: "rerunning: " + why})
 	}
 	if c.Features.From != nil {
 		if err := r.require(ctx, p, c); err != nil {
@@ -270,8 +281,11 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 
 	run, err := r.newRun(ctx, p, c, prev)
 	if err != nil {
-		o.Status, o.Err = results.StatusFailed, err
-		r.record(c, prev, err)
+		o.Err = err
+		if ctx.Err() == nil {
+			o.Status = results.StatusFailed
+			r.record(c, prev, err)
+		}
 		return o
 	}
 	defer run.close()
@@ -323,4 +337,28 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 	}
 	return fmt.Errorf("%w: features.from: cell %s left no checkpoint in %s", core.ErrNotFound, req,
 		r.cellDir(req))
+}
+
+// stale says why a finished run no longer stands for its cell: another
+// ndalab version, or a plugin whose version changed since; "" if it stands.
+// Plugin checksums are recorded but not compared, since every rebuild of
+// the ndalab binary changes the built-ins' sums.
+func (r *Runner) stale(ctx context.Context, prev *results.Run) string {
+	var rec Record
+	if len(prev.Record) == 0 || json.Unmarshal(prev.Record, &rec) != nil {
+		return ""
+	}
+	if rec.Version != "" && rec.Version != core.Version {
+		return fmt.Sprintf("ndalab %s recorded, this is %s", rec.Version, core.Version)
+	}
+	for _, p := range rec.Plugins {
+		d, err := r.catalog.Describe(ctx, p.Kind, p.Name)
+		if err != nil {
+			return fmt.Sprintf("plugin %s/%s: %v", p.Kind, p.Name, err)
+		}
+		if d.Version != p.Version {
+			return fmt.Sprintf("plugin %s/%s %s recorded, now %s", p.Kind, p.Name, p.Version, d.Version)
+		}
+	}
+	return ""
 }

@@ -465,3 +465,21 @@ seeds: [1, 2]
 		t.Errorf("feature checkpoint loaded %d times, want 2", e.h.loads.Load())
 	}
 }
+
+func TestRerunOnNewPluginVersion(t *testing.T) {
+	e := newEnv(t)
+	x := e.load(e.runner(1, false), ganYAML)
+	first, err := e.runner(1, false).Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.h.ganVersion = "1.1.0"
+	again, err := e.runner(1, false).Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].Status != results.StatusFinished || again[0].RunID == first[0].RunID {
+		t.Errorf("after a model version change: %s run %s, want a new finished run (was %s)",
+			again[0].Status, again[0].RunID, first[0].RunID)
+	}
+}
