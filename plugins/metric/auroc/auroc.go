@@ -52,7 +52,8 @@ func descriptor() *core.Descriptor {
 
 // Compute returns {"auroc", "fpr95", "aupr"} for scores_in and scores_out
 // (N×1×1×1 each, at least one score each).
-func (*Metric) Compute(_ context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(_ context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	if _, err := descriptor().Resolve(cfg); err != nil {
 		return nil, err
 	}
@@ -82,8 +83,8 @@ type Summary struct {
 // neg. Both must be non-empty and free of NaN; the slices are not modified.
 func Evaluate(pos, neg []float64) (Summary, error) {
 	if len(pos) == 0 || len(neg) == 0 {
-		return Summary{}, fmt.Errorf("%w: auroc: need at least one in- and one out-of-distribution score, "+
-			"got %d and %d", core.ErrInvalidArgument, len(pos), len(neg))
+		return Summary{}, fmt.Errorf("%w: auroc: need at least one in- and one "+
+			"out-of-distribution score, got %d and %d", core.ErrInvalidArgument, len(pos), len(neg))
 	}
 	p, n := slices.Clone(pos), slices.Clone(neg)
 	slices.Sort(p)

@@ -39,7 +39,8 @@ func (k RefKey) Validate() error {
 		return fmt.Errorf("%w: fid reference key: %d samples, need at least 2",
 			core.ErrInvalidArgument, k.Samples)
 	case k.FeatureHash == "":
-		return fmt.Errorf("%w: fid reference key: feature network hash is empty", core.ErrInvalidArgument)
+		return fmt.Errorf("%w: fid reference key: feature network hash is empty",
+			core.ErrInvalidArgument)
 	}
 	return nil
 }
@@ -147,7 +148,8 @@ func (c Cache) Load(k RefKey) (Stats, error) {
 	path := c.Path(k)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Stats{}, fmt.Errorf("%w: fid cache: no statistics for %s at %s", core.ErrNotFound, k, path)
+		return Stats{}, fmt.Errorf("%w: fid cache: no statistics for %s at %s",
+			core.ErrNotFound, k, path)
 	}
 	if err != nil {
 		return Stats{}, fmt.Errorf("fid cache: load %s: %w", path, err)

@@ -42,7 +42,8 @@ func TestCacheRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.N != s.N || !mat.Equal(got.Cov, s.Cov) || !mat.Equal(mat.NewVecDense(5, got.Mean), mat.NewVecDense(5, s.Mean)) {
+	if got.N != s.N || !mat.Equal(got.Cov, s.Cov) ||
+		!mat.Equal(mat.NewVecDense(5, got.Mean), mat.NewVecDense(5, s.Mean)) {
 		t.Error("loaded statistics differ from saved ones")
 	}
 
@@ -112,7 +113,8 @@ func TestCacheKeyValidation(t *testing.T) {
 	if err := c.Save(k, s); err == nil {
 		t.Error("statistics of 10 samples saved under a key of 11: no error")
 	}
-	if name := (RefKey{Dataset: "../x y", Split: "t", Samples: 2, FeatureHash: "h"}).FileName(); strings.ContainsAny(name, "/ ") {
+	odd := RefKey{Dataset: "../x y", Split: "t", Samples: 2, FeatureHash: "h"}
+	if name := odd.FileName(); strings.ContainsAny(name, "/ ") {
 		t.Errorf("file name %q holds a separator or space", name)
 	}
 }

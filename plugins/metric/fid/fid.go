@@ -46,7 +46,7 @@ func descriptor() *core.Descriptor {
 		Doc:     "Fréchet distance between Gaussians fitted to generated and real features",
 		Params: []core.Param{{
 			Name: "eps", Type: core.TypeFloat, Default: DefaultEps, Min: core.Bound(0),
-			Doc: "diagonal offset added to both covariances if their product's square root is not finite",
+			Doc: "diagonal offset added to both covariances if the square root term is not finite",
 		}},
 		Inputs:         []string{core.InputGeneratedFeatures, core.InputRealFeatures},
 		Outputs:        []string{"fid"},
@@ -56,7 +56,8 @@ func descriptor() *core.Descriptor {
 
 // Compute returns {"fid": FD} for the generated and real features (each at
 // least 2 samples, same width).
-func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(ctx context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,8 @@ func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core
 	if err != nil {
 		return nil, err
 	}
-	if err := inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures); err != nil {
+	err = inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures)
+	if err != nil {
 		return nil, err
 	}
 

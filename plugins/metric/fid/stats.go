@@ -93,7 +93,7 @@ func StatsOf(b *core.Batch) (Stats, error) {
 		return Stats{}, fmt.Errorf("fid: statistics: %w", err)
 	}
 	if b.Shape[2] != 1 || b.Shape[3] != 1 || b.Shape[1] < 1 || b.N() < 2 {
-		return Stats{}, fmt.Errorf("%w: fid: statistics need features N×D×1×1 with N ≥ 2, got %v",
+		return Stats{}, fmt.Errorf("%w: fid: statistics need features N×D×1×1, N ≥ 2, got %v",
 			core.ErrInvalidArgument, b.Shape)
 	}
 	data := make([]float64, len(b.Data))

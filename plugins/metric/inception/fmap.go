@@ -133,7 +133,8 @@ func concat(parts ...*fmap) *fmap {
 	for _, p := range parts {
 		c += p.c
 	}
-	out := &fmap{c: c, h: parts[0].h, w: parts[0].w, data: make([]float32, 0, c*parts[0].h*parts[0].w)}
+	h, w := parts[0].h, parts[0].w
+	out := &fmap{c: c, h: h, w: w, data: make([]float32, 0, c*h*w)}
 	for _, p := range parts {
 		if p.h != out.h || p.w != out.w {
 			panic("inception: concat of maps of different sizes (architecture bug)")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -16,11 +17,10 @@ import (
 	"github.com/nlpodyssey/safetensors"
 )
 
-// randomWeights serialises a weights file with random values of the
-// expected names and shapes: He-scaled convolutions and batch norms close
-// to identity, so activations stay in range through 94 layers. extra adds
-// or replaces tensors; a nil value removes one.
-func randomWeights(t testing.TB, seed uint64, extra map[string]safetensors.TensorView) []byte {
+// randomViews builds tensors of the expected names and shapes with random
+// values: He-scaled convolutions and batch norms close to identity, so
+// activations stay in range through 94 layers.
+func randomViews(t testing.TB, seed uint64) map[string]safetensors.TensorView {
 	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 3))
 	views := map[string]safetensors.TensorView{}
@@ -54,9 +54,34 @@ func randomWeights(t testing.TB, seed uint64, extra map[string]safetensors.Tenso
 		}
 		views[ts.Name] = tv
 	}
-	// Tensors a torchvision checkpoint also holds, which Load ignores.
+	// A tensor a torchvision checkpoint also holds, which Load ignores.
 	fc, _ := safetensors.NewTensorView(safetensors.F32, []uint64{2}, make([]byte, 8))
 	views["fc.bias"] = fc
+	return views
+}
+
+var (
+	sharedOnce  sync.Once
+	sharedViews map[string]safetensors.TensorView
+	sharedData  []byte
+)
+
+// weightsWith serialises one random weights file shared by the whole test
+// binary, with the tensors in extra added or replaced; a zero TensorView
+// removes one.
+func weightsWith(t testing.TB, extra map[string]safetensors.TensorView) []byte {
+	t.Helper()
+	sharedOnce.Do(func() {
+		sharedViews = randomViews(t, 1)
+		var err error
+		if sharedData, err = safetensors.Serialize(sharedViews, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if len(extra) == 0 {
+		return sharedData
+	}
+	views := maps.Clone(sharedViews)
 	for name, tv := range extra {
 		if tv.Shape() == nil {
 			delete(views, name)
@@ -71,21 +96,10 @@ func randomWeights(t testing.TB, seed uint64, extra map[string]safetensors.Tenso
 	return data
 }
 
-var (
-	sharedOnce sync.Once
-	sharedData []byte
-)
-
-// sharedWeights is one random weights file for the whole test binary.
-func sharedWeights(t testing.TB) []byte {
-	sharedOnce.Do(func() { sharedData = randomWeights(t, 1, nil) })
-	return sharedData
-}
-
 func loadShared(t testing.TB, opts Options) *Net {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "inception.safetensors")
-	if err := os.WriteFile(path, sharedWeights(t), 0o644); err != nil {
+	if err := os.WriteFile(path, weightsWith(t, nil), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	n, err := Load(path, opts)
@@ -225,7 +239,8 @@ func TestFeatures(t *testing.T) {
 		t.Error("FID variant and torchvision variant gave identical features")
 	}
 
-	if _, err := n.Features(context.Background(), core.NewBatch(1, 2, 8, 8)); !errors.Is(err, core.ErrInvalidArgument) {
+	_, err = n.Features(context.Background(), core.NewBatch(1, 2, 8, 8))
+	if !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("2-channel images: %v, want ErrInvalidArgument", err)
 	}
 }
@@ -256,11 +271,11 @@ func TestLoadErrors(t *testing.T) {
 	}{
 		{"garbage", "not a safetensors file", []byte("hello")},
 		{"missing", `"Mixed_7c.branch_pool.bn.running_var" is missing`,
-			randomWeights(t, 2, map[string]safetensors.TensorView{"Mixed_7c.branch_pool.bn.running_var": {}})},
+			weightsWith(t, map[string]safetensors.TensorView{"Mixed_7c.branch_pool.bn.running_var": {}})},
 		{"shape", `"Conv2d_1a_3x3.conv.weight" has shape [32 3 3 2]`,
-			randomWeights(t, 2, map[string]safetensors.TensorView{"Conv2d_1a_3x3.conv.weight": wrongShape})},
+			weightsWith(t, map[string]safetensors.TensorView{"Conv2d_1a_3x3.conv.weight": wrongShape})},
 		{"dtype", `"Conv2d_1a_3x3.bn.bias" is F16`,
-			randomWeights(t, 2, map[string]safetensors.TensorView{"Conv2d_1a_3x3.bn.bias": f16})},
+			weightsWith(t, map[string]safetensors.TensorView{"Conv2d_1a_3x3.bn.bias": f16})},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

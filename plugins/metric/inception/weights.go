@@ -21,15 +21,16 @@ func readWeights(data []byte) (map[string]*conv, error) {
 	get := func(name string, shape []int) ([]float32, error) {
 		tv, ok := st.Tensor(name)
 		if !ok {
-			return nil, fmt.Errorf("%w: tensor %q is missing (see docs/inception.md for the expected names)",
-				core.ErrInvalidArgument, name)
+			return nil, fmt.Errorf("%w: tensor %q is missing (docs/inception.md lists the "+
+				"expected names)", core.ErrInvalidArgument, name)
 		}
 		got := make([]int, len(tv.Shape()))
 		for i, d := range tv.Shape() {
 			got[i] = int(d)
 		}
 		if !slices.Equal(got, shape) {
-			return nil, fmt.Errorf("%w: tensor %q has shape %v, want %v", core.ErrInvalidArgument, name, got, shape)
+			return nil, fmt.Errorf("%w: tensor %q has shape %v, want %v",
+				core.ErrInvalidArgument, name, got, shape)
 		}
 		return decode(name, tv)
 	}
@@ -87,7 +88,8 @@ func decode(name string, tv safetensors.TensorView) ([]float32, error) {
 	}
 	for i, v := range out {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("%w: tensor %q: value %d is %v", core.ErrInvalidArgument, name, i, v)
+			return nil, fmt.Errorf("%w: tensor %q: value %d is %v",
+				core.ErrInvalidArgument, name, i, v)
 		}
 	}
 	return out, nil

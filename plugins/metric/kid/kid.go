@@ -41,7 +41,7 @@ func descriptor() *core.Descriptor {
 		Kind:    core.KindMetric,
 		Name:    Name,
 		Version: "0.1.0",
-		Doc:     "unbiased MMD² with a cubic polynomial kernel between generated and real features",
+		Doc:     "unbiased MMD², cubic polynomial kernel, between generated and real features",
 		Params: []core.Param{
 			{Name: "subsets", Type: core.TypeInt, Default: 100, Min: core.Bound(1),
 				Doc: "number of random subsets averaged"},
@@ -58,7 +58,8 @@ func descriptor() *core.Descriptor {
 // Compute returns {"kid": mean MMD², "kid_std": population standard
 // deviation over subsets}. Each subset draws m = min(subset_size, N_gen,
 // N_real) samples from each set without replacement.
-func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(ctx context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -71,7 +72,8 @@ func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core
 	if err != nil {
 		return nil, err
 	}
-	if err := inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures); err != nil {
+	err = inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures)
+	if err != nil {
 		return nil, err
 	}
 

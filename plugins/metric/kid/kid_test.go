@@ -113,8 +113,10 @@ func TestKIDBadInputs(t *testing.T) {
 	cfg := resolved(t, nil)
 	for name, in := range map[string]map[string]*core.Batch{
 		"missing real": {core.InputGeneratedFeatures: gaussian(1, 10, 4, 0)},
-		"width":        {core.InputGeneratedFeatures: gaussian(1, 10, 4, 0), core.InputRealFeatures: gaussian(1, 10, 5, 0)},
-		"one sample":   {core.InputGeneratedFeatures: gaussian(1, 1, 4, 0), core.InputRealFeatures: gaussian(1, 10, 4, 0)},
+		"width": {core.InputGeneratedFeatures: gaussian(1, 10, 4, 0),
+			core.InputRealFeatures: gaussian(1, 10, 5, 0)},
+		"one sample": {core.InputGeneratedFeatures: gaussian(1, 1, 4, 0),
+			core.InputRealFeatures: gaussian(1, 10, 4, 0)},
 	} {
 		if _, err := New().Compute(context.Background(), cfg, in); err == nil {
 			t.Errorf("%s: no error", name)
@@ -126,7 +128,9 @@ func TestKIDBadInputs(t *testing.T) {
 func BenchmarkKIDDefaults10000x512(b *testing.B) {
 	cfg := resolved(b, nil)
 	in := map[string]*core.Batch{
-		core.InputGeneratedFeatures: gaussian(1, 10000, 512, 0.1), core.InputRealFeatures: gaussian(2, 10000, 512, 0)}
+		core.InputGeneratedFeatures: gaussian(1, 10000, 512, 0.1),
+		core.InputRealFeatures:      gaussian(2, 10000, 512, 0),
+	}
 	for b.Loop() {
 		if _, err := New().Compute(context.Background(), cfg, in); err != nil {
 			b.Fatal(err)

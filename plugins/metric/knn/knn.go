@@ -41,7 +41,7 @@ func descriptor() *core.Descriptor {
 		Kind:    core.KindMetric,
 		Name:    Name,
 		Version: "0.1.0",
-		Doc:     "top-1 accuracy of cosine k-nearest-neighbour votes weighted by exp(sim/temperature)",
+		Doc:     "top-1 accuracy of cosine k-NN votes weighted by exp(sim/temperature)",
 		Params: []core.Param{
 			{Name: "k", Type: core.TypeInt, Default: 20, Min: core.Bound(1),
 				Doc: "neighbours that vote (capped at the train set size)"},
@@ -56,7 +56,8 @@ func descriptor() *core.Descriptor {
 
 // Compute returns {"top1": fraction of test samples classified right}.
 // The config is resolved again here, so unknown keys are refused.
-func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(ctx context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,8 @@ func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core
 	if err != nil {
 		return nil, err
 	}
-	if err := inputs.SameDim(Name, train, test, core.InputTrainFeatures, core.InputTestFeatures); err != nil {
+	err = inputs.SameDim(Name, train, test, core.InputTrainFeatures, core.InputTestFeatures)
+	if err != nil {
 		return nil, err
 	}
 	pred, err := Classify(ctx, train, trainY, test, cfg.Int("k"), cfg.Float("temperature"))
@@ -92,7 +94,8 @@ const testBlock = 256
 // highest cosine similarity, votes weighted by exp(sim/tau). Ties (equal
 // similarity, equal vote totals) go to the lower index, so the result is
 // deterministic. Neither matrix is modified.
-func Classify(ctx context.Context, train *mat.Dense, labels []int, test *mat.Dense, k int, tau float64) ([]int, error) {
+func Classify(ctx context.Context, train *mat.Dense, labels []int, test *mat.Dense,
+	k int, tau float64) ([]int, error) {
 	nTrain, d := train.Dims()
 	nTest, _ := test.Dims()
 	k = min(k, nTrain)

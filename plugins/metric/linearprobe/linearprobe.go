@@ -45,8 +45,8 @@ func descriptor() *core.Descriptor {
 				Doc: "minibatch size; at least N means full-batch gradient descent"},
 			{Name: "lr", Type: core.TypeFloat, Default: 0.1, Min: core.Bound(0),
 				Doc: "initial learning rate, decayed to 0 along a half cosine"},
-			{Name: "momentum", Type: core.TypeFloat, Default: 0.9, Min: core.Bound(0), Max: core.Bound(1),
-				Doc: "SGD momentum"},
+			{Name: "momentum", Type: core.TypeFloat, Default: 0.9,
+				Min: core.Bound(0), Max: core.Bound(1), Doc: "SGD momentum"},
 			{Name: "weight_decay", Type: core.TypeFloat, Default: 1e-4, Min: core.Bound(0),
 				Doc: "L2 penalty (weight_decay/2)·|W|² on the weights"},
 			{Name: "seed", Type: core.TypeInt, Default: 0, Doc: "seed of the minibatch shuffles"},
@@ -59,7 +59,8 @@ func descriptor() *core.Descriptor {
 
 // Compute returns {"top1": test accuracy, "train_top1": train accuracy}.
 // The config is resolved again here, so unknown keys are refused.
-func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(ctx context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,8 @@ func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core
 	if err != nil {
 		return nil, err
 	}
-	if err := inputs.SameDim(Name, train, test, core.InputTrainFeatures, core.InputTestFeatures); err != nil {
+	err = inputs.SameDim(Name, train, test, core.InputTrainFeatures, core.InputTestFeatures)
+	if err != nil {
 		return nil, err
 	}
 	classes := 0

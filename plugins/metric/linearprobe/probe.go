@@ -34,7 +34,8 @@ type Probe struct {
 func Train(ctx context.Context, x *mat.Dense, y []int, classes int, o Options) (*Probe, error) {
 	n, d := x.Dims()
 	if n == 0 || len(y) != n || classes < 1 || o.Epochs < 1 || o.BatchSize < 1 {
-		return nil, fmt.Errorf("%w: linear probe: %d samples, %d labels, %d classes, %d epochs, batch %d",
+		return nil, fmt.Errorf("%w: linear probe: %d samples, %d labels, %d classes, "+
+			"%d epochs, batch %d",
 			core.ErrInvalidArgument, n, len(y), classes, o.Epochs, o.BatchSize)
 	}
 
@@ -153,7 +154,8 @@ func (p *Probe) logits(xs *mat.Dense) *mat.Dense {
 // labels y plus (wd/2)·|w|², and its gradients with respect to w and b:
 // xᵀ(P - Y)/m + wd·w and the column means of P - Y, P the softmax and Y the
 // one-hot labels.
-func lossGrad(w *mat.Dense, b []float64, x *mat.Dense, y []int, wd float64) (float64, *mat.Dense, []float64) {
+func lossGrad(w *mat.Dense, b []float64, x *mat.Dense, y []int,
+	wd float64) (float64, *mat.Dense, []float64) {
 	m, _ := x.Dims()
 	p := (&Probe{W: w, B: b}).logits(x)
 	gb := make([]float64, len(b))

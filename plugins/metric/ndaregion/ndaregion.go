@@ -55,7 +55,7 @@ func descriptor() *core.Descriptor {
 		Kind:           core.KindMetric,
 		Name:           Name,
 		Version:        "0.1.0",
-		Doc:            "toy 2-D: fraction of samples in the forbidden region, modes covered, high-quality rate",
+		Doc:            "toy 2-D: forbidden-region rate, modes covered, high-quality rate",
 		Params:         params,
 		Inputs:         []string{core.InputGeneratedPoints},
 		Outputs:        []string{"forbidden_rate", "modes_covered", "high_quality_rate"},
@@ -65,7 +65,8 @@ func descriptor() *core.Descriptor {
 
 // Compute returns the three values for generated_points (at least one
 // point). The config is resolved again here, so unknown keys are refused.
-func (*Metric) Compute(_ context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(_ context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -114,5 +115,9 @@ func Evaluate(g toy2d.Geometry, pts [][2]float64, minSamples int) Result {
 		}
 	}
 	n := float64(len(pts))
-	return Result{ForbiddenRate: float64(forbidden) / n, ModesCovered: covered, HighQualityRate: float64(hq) / n}
+	return Result{
+		ForbiddenRate:   float64(forbidden) / n,
+		ModesCovered:    covered,
+		HighQualityRate: float64(hq) / n,
+	}
 }

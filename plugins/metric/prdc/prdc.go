@@ -54,7 +54,8 @@ func descriptor() *core.Descriptor {
 }
 
 // Compute returns the four values; both sets need more than k samples.
-func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (*Metric) Compute(ctx context.Context, cfg core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	cfg, err := descriptor().Resolve(cfg)
 	if err != nil {
 		return nil, err
@@ -68,7 +69,8 @@ func (*Metric) Compute(ctx context.Context, cfg core.Config, in map[string]*core
 	if err != nil {
 		return nil, err
 	}
-	if err := inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures); err != nil {
+	err = inputs.SameDim(Name, gen, ref, core.InputGeneratedFeatures, core.InputRealFeatures)
+	if err != nil {
 		return nil, err
 	}
 	r, err := Evaluate(ctx, ref, gen, k)
@@ -92,7 +94,8 @@ func Evaluate(ctx context.Context, ref, gen *mat.Dense, k int) (Result, error) {
 	nr, _ := ref.Dims()
 	ng, _ := gen.Dims()
 	if k < 1 || nr <= k || ng <= k {
-		return Result{}, fmt.Errorf("%w: prdc: k = %d needs more than k samples per set, got %d real, %d generated",
+		return Result{}, fmt.Errorf("%w: prdc: k = %d needs more than k samples per set, "+
+			"got %d real, %d generated",
 			core.ErrInvalidArgument, k, nr, ng)
 	}
 

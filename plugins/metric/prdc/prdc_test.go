@@ -101,7 +101,10 @@ func TestDisjointSets(t *testing.T) {
 
 func TestTooFewSamples(t *testing.T) {
 	_, err := New().Compute(context.Background(), resolved(t, core.Config{"k": 5}),
-		map[string]*core.Batch{core.InputGeneratedFeatures: gaussian(1, 5, 2, 0), core.InputRealFeatures: gaussian(1, 50, 2, 0)})
+		map[string]*core.Batch{
+			core.InputGeneratedFeatures: gaussian(1, 5, 2, 0),
+			core.InputRealFeatures:      gaussian(1, 50, 2, 0),
+		})
 	if !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("5 generated samples with k = 5: %v, want ErrInvalidArgument", err)
 	}
@@ -112,7 +115,9 @@ func TestTooFewSamples(t *testing.T) {
 func BenchmarkPRDC10000x512(b *testing.B) {
 	cfg := resolved(b, nil)
 	in := map[string]*core.Batch{
-		core.InputGeneratedFeatures: gaussian(1, 10000, 512, 0.1), core.InputRealFeatures: gaussian(2, 10000, 512, 0)}
+		core.InputGeneratedFeatures: gaussian(1, 10000, 512, 0.1),
+		core.InputRealFeatures:      gaussian(2, 10000, 512, 0),
+	}
 	for b.Loop() {
 		if _, err := New().Compute(context.Background(), cfg, in); err != nil {
 			b.Fatal(err)

@@ -18,7 +18,8 @@ import (
 func Get(metric string, in map[string]*core.Batch, name string, minN int) (*core.Batch, error) {
 	b, ok := in[name]
 	if !ok || b == nil {
-		return nil, fmt.Errorf("%w: metric %s: input %q is missing", core.ErrInvalidArgument, metric, name)
+		return nil, fmt.Errorf("%w: metric %s: input %q is missing",
+			core.ErrInvalidArgument, metric, name)
 	}
 	if err := b.Validate(); err != nil {
 		return nil, fmt.Errorf("metric %s: input %q: %w", metric, name, err)
@@ -92,7 +93,8 @@ func Points(metric string, in map[string]*core.Batch, name string, minN int) ([]
 
 // Labelled returns input name as features plus its labels, checking that
 // every sample has a label in [0, maxClasses).
-func Labelled(metric string, in map[string]*core.Batch, name string, minN, maxClasses int) (*mat.Dense, []int, error) {
+func Labelled(metric string, in map[string]*core.Batch, name string,
+	minN, maxClasses int) (*mat.Dense, []int, error) {
 	x, err := Features(metric, in, name, minN)
 	if err != nil {
 		return nil, nil, err
@@ -105,8 +107,8 @@ func Labelled(metric string, in map[string]*core.Batch, name string, minN, maxCl
 	labels := make([]int, len(b.Labels))
 	for i, l := range b.Labels {
 		if l < 0 || int(l) >= maxClasses {
-			return nil, nil, fmt.Errorf("%w: metric %s: input %q: label %d of sample %d is outside [0, %d)",
-				core.ErrInvalidArgument, metric, name, l, i, maxClasses)
+			return nil, nil, fmt.Errorf("%w: metric %s: input %q: label %d of sample %d "+
+				"is outside [0, %d)", core.ErrInvalidArgument, metric, name, l, i, maxClasses)
 		}
 		labels[i] = int(l)
 	}
