@@ -21,6 +21,8 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/plugins/metric/internal/inputs"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -183,29 +185,45 @@ const blockBytes = 32 << 20
 // eachBlock calls f(i, d2) for every row i of a, where d2[j] is the squared
 // Euclidean distance between row i of a and row j of b. d2 is reused
 // between calls. Distances come from one Gram product per block,
-// |a|² + |b|² - 2a·b, clamped at 0 against rounding.
+// |a|² + |b|² - 2a·b, clamped at 0 against rounding. The products run in
+// float32 (the features arrive as float32, and gonum's float32 kernels are
+// about 1.7 times faster); the norms and the sum are float64.
 func eachBlock(ctx context.Context, a, b *mat.Dense, f func(i int, d2 []float64)) error {
 	na, _ := a.Dims()
-	nb, d := b.Dims()
+	nb, _ := b.Dims()
 	sqA, sqB := rowNorms2(a), rowNorms2(b)
-	rows := max(1, min(na, blockBytes/(8*nb)))
-	var g mat.Dense
+	a32, b32 := toFloat32(a), toFloat32(b)
+	rows := max(1, min(na, blockBytes/(4*nb)))
+	gram := make([]float32, rows*nb)
+	d2 := make([]float64, nb)
 	for r0 := 0; r0 < na; r0 += rows {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("prdc: %w: %v", core.ErrCanceled, err)
 		}
 		r1 := min(r0+rows, na)
-		g.Reset()
-		g.Mul(a.Slice(r0, r1, 0, d), b.T())
+		block := blas32.General{Rows: r1 - r0, Cols: a32.Cols, Stride: a32.Stride,
+			Data: a32.Data[r0*a32.Stride : r1*a32.Stride]}
+		g := blas32.General{Rows: r1 - r0, Cols: nb, Stride: nb, Data: gram}
+		blas32.Gemm(blas.NoTrans, blas.Trans, 1, block, b32, 0, g)
 		for i := r0; i < r1; i++ {
-			row := g.RawRowView(i - r0)
-			for j := range row {
-				row[j] = max(sqA[i]+sqB[j]-2*row[j], 0)
+			for j, v := range g.Data[(i-r0)*nb : (i-r0+1)*nb] {
+				d2[j] = max(sqA[i]+sqB[j]-2*float64(v), 0)
 			}
-			f(i, row)
+			f(i, d2)
 		}
 	}
 	return nil
+}
+
+func toFloat32(x *mat.Dense) blas32.General {
+	n, d := x.Dims()
+	out := blas32.General{Rows: n, Cols: d, Stride: d, Data: make([]float32, n*d)}
+	for i := range n {
+		for j, v := range x.RawRowView(i) {
+			out.Data[i*d+j] = float32(v)
+		}
+	}
+	return out
 }
 
 func rowNorms2(x *mat.Dense) []float64 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ndalab/ndalab/core"
+	"gonum.org/v1/gonum/mat"
 )
 
 func resolved(t testing.TB, cfg core.Config) core.Config {
@@ -122,5 +123,37 @@ func BenchmarkPRDC10000x512(b *testing.B) {
 		if _, err := New().Compute(context.Background(), cfg, in); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestBlockDistances(t *testing.T) {
+	// Squared distances from the float32 Gram path against the definition
+	// summed in float64.
+	r := rand.New(rand.NewPCG(8, 8))
+	a, b := mat.NewDense(7, 5, nil), mat.NewDense(9, 5, nil)
+	for _, m := range []*mat.Dense{a, b} {
+		rows, cols := m.Dims()
+		for i := range rows {
+			for j := range cols {
+				m.Set(i, j, 3*r.NormFloat64())
+			}
+		}
+	}
+	seen := 0
+	err := eachBlock(context.Background(), a, b, func(i int, d2 []float64) {
+		seen++
+		for j := range d2 {
+			var want float64
+			for k := range 5 {
+				d := a.At(i, k) - b.At(j, k)
+				want += d * d
+			}
+			if math.Abs(d2[j]-want) > 1e-5*(1+want) {
+				t.Errorf("d²(%d, %d) = %v, want %v", i, j, d2[j], want)
+			}
+		}
+	})
+	if err != nil || seen != 7 {
+		t.Errorf("visited %d rows (err %v), want 7", seen, err)
 	}
 }
