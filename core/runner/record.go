@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -57,7 +58,7 @@ func (r *Runner) newRecord(c *Cell, comps []*started, t time.Time) Record {
 	host, _ := os.Hostname()
 	rec := Record{
 		Config: json.RawMessage(c.Config), Seed: c.Seed,
-		Version: core.Version, Protocol: core.ProtocolVersion, Git: gitInfo(),
+		Version: core.Version, Protocol: core.ProtocolVersion, Git: r.git(),
 		Host: host, GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
 		CPUs: runtime.NumCPU(), HostInfo: r.opt.Host, Started: t,
 	}
@@ -98,16 +99,10 @@ func (rec Record) Write(path string) error {
 	return writeFileAtomic(path, append(b, '\n'))
 }
 
-// gitInfo asks git for the working tree's commit and dirty flag, and falls
-// back on the VCS stamp of the build.
+// gitInfo returns the commit the ndalab binary was built from: the VCS
+// stamp of the build when there is one, else git's view of the working
+// directory if that is an ndalab checkout (go test, go run).
 func gitInfo() GitInfo {
-	if out, err := exec.Command("git", "rev-parse", "HEAD").Output(); err == nil {
-		g := GitInfo{Commit: strings.TrimSpace(string(out)), Source: "git"}
-		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
-			g.Dirty = len(strings.TrimSpace(string(st))) > 0
-		}
-		return g
-	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		g := GitInfo{Source: "build info"}
 		for _, s := range bi.Settings {
@@ -122,5 +117,27 @@ func gitInfo() GitInfo {
 			return g
 		}
 	}
-	return GitInfo{Source: "unknown"}
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return GitInfo{Source: "unknown"}
+	}
+	mod, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(top)), "go.mod"))
+	if err != nil || !strings.Contains(string(mod), "module github.com/ndalab/ndalab\n") {
+		return GitInfo{Source: "unknown"}
+	}
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return GitInfo{Source: "unknown"}
+	}
+	g := GitInfo{Commit: strings.TrimSpace(string(out)), Source: "git"}
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+		g.Dirty = len(strings.TrimSpace(string(st))) > 0
+	}
+	return g
+}
+
+// git returns gitInfo, computed once per Runner.
+func (r *Runner) git() GitInfo {
+	r.gitOnce.Do(func() { r.gitInfo = gitInfo() })
+	return r.gitInfo
 }

@@ -462,7 +462,7 @@ func (u *run) progress(kind string) {
 	done := u.step - u.from
 	el := time.Since(u.start).Seconds()
 	e := Event{Time: time.Now(), Kind: kind, Cell: u.c.ID, Run: u.id, Step: u.step,
-		Steps: u.c.Train.Steps, Loss: copyMap(u.losses), Best: u.bestMap()}
+		Steps: u.c.Train.Steps, Loss: lossesOnly(u.losses), Best: u.bestMap()}
 	if done > 0 && el > 0 {
 		e.Rate = float64(done) / el
 		e.ETA = float64(u.c.Train.Steps-u.step) / e.Rate
@@ -525,18 +525,38 @@ func keys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-func copyMap(m map[string]float64) map[string]float64 {
+// lossesOnly keeps the step results whose names say they are losses, for
+// a progress line that fits; all results are recorded regardless. With no
+// such names it keeps everything.
+func lossesOnly(m map[string]float64) map[string]float64 {
 	out := make(map[string]float64, len(m))
 	for k, v := range m {
-		out[k] = v
+		if strings.Contains(k, "loss") {
+			out[k] = v
+		}
+	}
+	if len(out) == 0 {
+		for k, v := range m {
+			out[k] = v
+		}
 	}
 	return out
 }
 
-// FormatParams renders varying values as "k=v k=v", keys sorted.
+// FormatParams renders varying values as "k=v k=v", keys sorted. A plugin
+// with a label ("augmentation": "jigsaw(k=2)") is shown by it alone.
 func FormatParams(m map[string]any) string {
 	parts := make([]string, 0, len(m))
 	for _, k := range slices.Sorted(keys(m)) {
+		sec, _, _ := strings.Cut(k, ".")
+		if _, labelled := m[sec]; labelled && sec != k {
+			continue
+		}
+		if sec, _, ok := strings.Cut(k, ".params."); ok {
+			if _, labelled := m[sec]; labelled {
+				continue
+			}
+		}
 		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
 	}
 	return strings.Join(parts, " ")

@@ -54,6 +54,8 @@ type Runner struct {
 	opt     Options
 	catalog *Catalog
 	reqMu   sync.Mutex // one worker at a time runs a required (features.from) cell
+	gitOnce sync.Once
+	gitInfo GitInfo
 }
 
 // New returns a Runner.
