@@ -44,8 +44,8 @@ func newDiscriminator(a arch, seed int64) *discriminator {
 	return d
 }
 
-// updateSpectralNorm runs one power iteration per layer: once per D update.
-func (d *discriminator) updateSpectralNorm() {
+// UpdateSpectralNorm runs one power iteration per layer: once per D update.
+func (d *discriminator) UpdateSpectralNorm() {
 	for _, sn := range []*nn.SpectralNorm{d.conv1.SN, d.conv2.SN, d.fc.SN} {
 		if sn != nil {
 			sn.Update()
@@ -53,8 +53,8 @@ func (d *discriminator) updateSpectralNorm() {
 	}
 }
 
-// forward returns n logits (owned by d until its next forward).
-func (d *discriminator) forward(n int, x []float32, labels []int32) []float32 {
+// Forward returns n logits (owned by d until its next forward).
+func (d *discriminator) Forward(n int, x []float32, labels []int32) []float32 {
 	d.n, d.labels = n, labels
 	h := d.conv1.Forward(n, x)
 	d.h = d.conv2.Forward(n, h)
@@ -74,10 +74,10 @@ func (d *discriminator) forward(n int, x []float32, labels []int32) []float32 {
 	return d.logits
 }
 
-// backward takes the gradient of the loss at the logits. needW adds the
+// Backward takes the gradient of the loss at the logits. needW adds the
 // gradients of D's tensors; needX returns the gradient at the input images
 // (owned by d), else nil. It overwrites dlogits only through its layers.
-func (d *discriminator) backward(dlogits []float32, needX, needW bool) []float32 {
+func (d *discriminator) Backward(dlogits []float32, needX, needW bool) []float32 {
 	f := d.a.feat()
 	dh := d.fc.Backward(dlogits, true, needW)
 	if d.embed != nil {
@@ -102,3 +102,9 @@ func (d *discriminator) backward(dlogits []float32, needX, needW bool) []float32
 	dh = d.conv2.Backward(dh, true, needW)
 	return d.conv1.Backward(dh, needX, needW)
 }
+
+// Net returns D's tensors.
+func (d *discriminator) Net() *nn.Net { return d.net }
+
+// Features returns the flattened output of the last convolution, n × feat.
+func (d *discriminator) Features() []float32 { return d.h }

@@ -26,8 +26,6 @@
 // kernels. Every layer's backward pass is gradient-checked; parameters,
 // Adam, EMA and checkpoints are the backend's own.
 //
-// One D step followed by one G step at the same global step use the same
-// noise z, as the reference does (it reuses the fake batch): the G step then
-// reuses the generator's forward pass from the D step instead of running it
-// again, which is exact because G does not change in between.
+// The training loop (NDA hinge loss, keyed noise, the fake batch shared by
+// the D and G steps of one global step) is plugins/model/internal/gan's.
 package dcgan

@@ -39,10 +39,10 @@ func newGenerator(a arch, seed int64) *generator {
 	return g
 }
 
-// forward returns n images (owned by g until its next forward). train uses
+// Forward returns n images (owned by g until its next forward). train uses
 // batch statistics and updates the running ones; labels drive conditional
 // batch norm and are ignored when unconditional.
-func (g *generator) forward(n int, z []float32, labels []int32, train bool) []float32 {
+func (g *generator) Forward(n int, z []float32, labels []int32, train bool) []float32 {
 	a := g.a
 	g.n = n
 	s4, s2 := a.Size/4, a.Size/2
@@ -59,9 +59,9 @@ func (g *generator) forward(n int, z []float32, labels []int32, train bool) []fl
 	return g.conv2.Forward(n, g.up2)
 }
 
-// backward adds the gradients of every G tensor from dy, the gradient at
+// Backward adds the gradients of every G tensor from dy, the gradient at
 // the last training forward's output; it overwrites dy.
-func (g *generator) backward(dy []float32) {
+func (g *generator) Backward(dy []float32) {
 	a, n := g.a, g.n
 	s4, s2 := a.Size/4, a.Size/2
 	d := g.conv2.Backward(dy, true, true)
@@ -74,6 +74,9 @@ func (g *generator) backward(dy []float32) {
 	d = g.bn0.Backward(g.d0)
 	g.fc.Backward(d, false, true)
 }
+
+// Net returns G's tensors.
+func (g *generator) Net() *nn.Net { return g.net }
 
 // grow returns buf[:n], reallocating only when its capacity is short.
 func grow(buf []float32, n int) []float32 {

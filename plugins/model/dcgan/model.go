@@ -2,16 +2,13 @@ package dcgan
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 
 	"github.com/ndalab/ndalab/core"
-	"github.com/ndalab/ndalab/core/backend"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/plugins/model/internal/gan"
 )
 
-// Name is the plugin's name, and the component key of its randomness.
+// Name is the plugin's name.
 const Name = "dcgan"
 
 const component = "model/" + Name
@@ -19,26 +16,10 @@ const component = "model/" + Name
 // Model is the dcgan model plugin. It serves one goroutine at a time, as
 // the plugin host calls it.
 type Model struct {
-	a     arch
-	seed  int64
-	ready bool
-
-	g          *generator
-	d          *discriminator
-	optG, optD *backend.Adam
-	ema        *backend.EMA // nil without EMA
-
-	// The fake batch of the last D step, kept for the G step of the same
-	// global step (see the package doc).
-	cached      bool
-	cachedStep  int64
-	fake        []float32
-	fakeLabels  []int32
-	gStepsTaken int64
-
-	// Scratch reused by every step.
-	z, dIn, dGrad, dLogit []float32
-	dLabels               []int32
+	a arch
+	g *generator
+	d *discriminator
+	t *gan.Trainer // nil before Init
 }
 
 // New returns an uninitialised model; Init must come first.
@@ -57,8 +38,8 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 	}, nil
 }
 
-// Init builds the networks from a resolved config; seed fixes the initial
-// weights and every later noise draw.
+// Init builds the networks from a config; seed fixes the initial weights
+// and every later noise draw.
 func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	desc, _ := m.Describe(ctx)
 	cfg, err := desc.Resolve(cfg)
@@ -69,131 +50,73 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	*m = Model{a: a, seed: seed}
-	m.g = newGenerator(a, seed)
-	m.d = newDiscriminator(a, seed)
-	adam := func(lr float64) backend.AdamConfig {
-		return backend.AdamConfig{LR: lr, Beta1: a.Beta1, Beta2: a.Beta2, Eps: 1e-8}
-	}
-	if m.optG, err = backend.NewAdam(m.g.net.Params, adam(a.LRG)); err != nil {
+	g, d := newGenerator(a, seed), newDiscriminator(a, seed)
+	t, err := gan.NewTrainer(gan.Spec{
+		Component: component,
+		Sample:    [3]int{a.Channels, a.Size, a.Size},
+		ZDim:      a.ZDim, Classes: a.Classes, FeatDim: a.feat(),
+		LRG: a.LRG, LRD: a.LRD, Beta1: a.Beta1, Beta2: a.Beta2,
+		EMADecay: a.EMADecay, EMAStart: a.EMAStart,
+	}, g, d, seed)
+	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)
 	}
-	if m.optD, err = backend.NewAdam(m.d.net.Params, adam(a.LRD)); err != nil {
-		return fmt.Errorf("init %s: %w", component, err)
-	}
-	if a.EMADecay > 0 {
-		if m.ema, err = backend.NewEMA(m.g.net.Params, a.EMADecay, a.EMAStart); err != nil {
-			return fmt.Errorf("init %s: %w", component, err)
-		}
-	}
-	m.ready = true
+	*m = Model{a: a, g: g, d: d, t: t}
 	return nil
 }
 
-func (m *Model) checkReady(op string) error {
-	if !m.ready {
+func (m *Model) ready(op string) error {
+	if m.t == nil {
 		return fmt.Errorf("%s %s: %w: call Init first", op, component, core.ErrFailedPrecondition)
 	}
 	return nil
 }
 
-// checkImages validates a batch against the configured image shape.
-func (m *Model) checkImages(op, what string, b *core.Batch, needLabels bool) error {
-	if b == nil {
-		return fmt.Errorf("%s %s: %w: no %s batch", op, component, core.ErrInvalidArgument, what)
-	}
-	if err := b.Validate(); err != nil {
-		return fmt.Errorf("%s %s: %s batch: %w", op, component, what, err)
-	}
-	want := [3]int{m.a.Channels, m.a.Size, m.a.Size}
-	if [3]int(b.Shape[1:]) != want || b.N() == 0 {
-		return fmt.Errorf("%s %s: %w: %s batch has shape %v, want N×%d×%d×%d with N > 0",
-			op, component, core.ErrInvalidArgument, what, b.Shape, want[0], want[1], want[2])
-	}
-	if needLabels && m.a.Classes > 0 {
-		if b.Labels == nil {
-			return fmt.Errorf("%s %s: %w: %s batch has no labels, and the model is conditional",
-				op, component, core.ErrInvalidArgument, what)
-		}
-		for i, y := range b.Labels {
-			if y < 0 || int(y) >= m.a.Classes {
-				return fmt.Errorf("%s %s: %w: %s label %d is %d, want 0..%d",
-					op, component, core.ErrInvalidArgument, what, i, y, m.a.Classes-1)
-			}
-		}
-	}
-	return nil
-}
-
-// noise draws n×ZDim standard normal values and, when conditional, n labels,
-// keyed by (seed, purpose, index) so call order never matters.
-func (m *Model) noise(seed int64, index int64, purpose string, n int) ([]float32, []int32) {
-	r := core.NewRand(seed, component, index, purpose)
-	m.z = grow(m.z, n*m.a.ZDim)
-	for i := range m.z {
-		m.z[i] = float32(r.NormFloat64())
-	}
-	return m.z, m.labels(r, n)
-}
-
-func (m *Model) labels(r *rand.Rand, n int) []int32 {
-	if m.a.Classes == 0 {
-		return nil
-	}
-	out := make([]int32, n)
-	for i := range out {
-		out[i] = int32(r.IntN(m.a.Classes))
-	}
-	return out
-}
-
-// checkpointMeta is what a checkpoint carries besides tensors.
-type checkpointMeta struct {
-	Seed        int64 `json:"seed"`
-	GStepsTaken int64 `json:"g_steps"`
-}
-
-// parts lists every checkpointed tensor group in a fixed order.
-func (m *Model) parts() []backend.Stateful {
-	parts := []backend.Stateful{m.g.net.Params, m.d.net.Params, m.optG, m.optD}
-	if m.ema != nil {
-		parts = append(parts, m.ema)
-	}
-	return parts
-}
-
-// Save returns a checkpoint in the backend's format: weights, batch-norm
-// and spectral-norm state, Adam moments, the EMA, the seed and step count.
-func (m *Model) Save(ctx context.Context) ([]byte, error) {
-	if err := m.checkReady("save"); err != nil {
+// Step runs one D update (core.PhaseD) or one G update (core.PhaseG).
+func (m *Model) Step(ctx context.Context, req core.StepRequest) (core.StepResult, error) {
+	if err := m.ready("step"); err != nil {
 		return nil, err
 	}
-	meta, err := json.Marshal(checkpointMeta{Seed: m.seed, GStepsTaken: m.gStepsTaken})
-	if err != nil {
-		return nil, fmt.Errorf("save %s: %w: %v", component, core.ErrInternal, err)
-	}
-	data, err := nn.EncodeCheckpoint(meta, m.parts()...)
-	if err != nil {
-		return nil, fmt.Errorf("save %s: %w", component, err)
-	}
-	return data, nil
+	return m.t.Step(ctx, req)
 }
 
-// Load restores a checkpoint made by Save from a model of the same
-// architecture; another architecture is core.ErrFailedPrecondition.
+// Generate draws req.N images with G in evaluation mode, from the EMA
+// weights when req.EMA and the model keeps them.
+func (m *Model) Generate(ctx context.Context, req core.GenerateRequest) (*core.Batch, error) {
+	if err := m.ready("generate"); err != nil {
+		return nil, err
+	}
+	return m.t.Generate(ctx, req)
+}
+
+// Score returns D's raw logits, N×1×1×1.
+func (m *Model) Score(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	if err := m.ready("score"); err != nil {
+		return nil, err
+	}
+	return m.t.Score(ctx, in)
+}
+
+// Embed returns D's features (its last convolution's output), N×feat×1×1.
+func (m *Model) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	if err := m.ready("embed"); err != nil {
+		return nil, err
+	}
+	return m.t.Embed(ctx, in)
+}
+
+// Save returns a checkpoint in the backend's format.
+func (m *Model) Save(ctx context.Context) ([]byte, error) {
+	if err := m.ready("save"); err != nil {
+		return nil, err
+	}
+	return m.t.Save(ctx)
+}
+
+// Load restores a checkpoint of the same architecture.
 func (m *Model) Load(ctx context.Context, data []byte) error {
-	if err := m.checkReady("load"); err != nil {
+	if err := m.ready("load"); err != nil {
 		return err
 	}
-	metaRaw, err := nn.DecodeCheckpoint(data, m.parts()...)
-	if err != nil {
-		return fmt.Errorf("load %s: %w", component, err)
-	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(metaRaw, &meta); err != nil {
-		return fmt.Errorf("load %s: %w: checkpoint metadata: %v", component, core.ErrInvalidArgument, err)
-	}
-	m.seed, m.gStepsTaken = meta.Seed, meta.GStepsTaken
-	m.cached = false
-	return nil
+	return m.t.Load(ctx, data)
 }

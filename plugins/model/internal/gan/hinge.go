@@ -1,21 +1,24 @@
-package dcgan
+package gan
 
-// dLosses are the parts of one discriminator loss and its mean logits.
-type dLosses struct {
+// DLosses are the parts of one discriminator loss and its mean logits.
+type DLosses struct {
 	Total, Real, Fake, Neg      float64 // Total = Real + wFake·Fake + wNeg·Neg
 	MeanReal, MeanFake, MeanNeg float64
 }
 
-// hingeD computes the NDA hinge loss of D over logits laid out as nReal real,
-// nFake fake and nNeg negative samples, and writes its gradient with respect
-// to every logit into grad. Fakes weigh lambda and negatives 1-lambda; with
-// no negatives, fakes weigh 1 (the plain hinge loss), whatever lambda.
-func hingeD(logits []float32, nReal, nFake, nNeg int, lambda float64, grad []float32) dLosses {
+// HingeD computes the NDA hinge loss of D over logits laid out as nReal
+// real, nFake fake and nNeg negative samples,
+//
+//	L_D = E[relu(1 - D(x))] + λ·E[relu(1 + D(G(z)))] + (1-λ)·E[relu(1 + D(NDA(x)))],
+//
+// and writes its gradient with respect to every logit into grad. With no
+// negatives, fakes weigh 1 (the plain hinge loss), whatever lambda.
+func HingeD(logits []float32, nReal, nFake, nNeg int, lambda float64, grad []float32) DLosses {
 	wFake, wNeg := lambda, 1-lambda
 	if nNeg == 0 {
 		wFake, wNeg = 1, 0
 	}
-	var l dLosses
+	var l DLosses
 
 	// E[relu(1 - D(x))] over reals: gradient -1/n where the margin is open.
 	for i := range nReal {
@@ -46,8 +49,9 @@ func hingeD(logits []float32, nReal, nFake, nNeg int, lambda float64, grad []flo
 	return l
 }
 
-// hingeG computes L_G = -E[D(G(z))] and writes its gradient, -1/n per logit.
-func hingeG(logits, grad []float32) float64 {
+// HingeG computes L_G = -E[D(G(z))] and writes its gradient, -1/n per
+// logit.
+func HingeG(logits, grad []float32) float64 {
 	var loss float64
 	n := float64(len(logits))
 	for i, v := range logits {
