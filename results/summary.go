@@ -3,7 +3,7 @@ package results
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"math"
 )
 
 // MetricInfo describes one metric name found in a store.
@@ -49,56 +49,95 @@ func (s *Store) MetricNames(ctx context.Context, experiment string) ([]MetricInf
 	return out, nil
 }
 
-// Reduce says how a run's values of a metric over its evaluation steps
-// become one value.
-type Reduce int
-
-const (
-	ReduceLast Reduce = iota // the value at the last evaluation step
-	ReduceMin                // the smallest value (best when lower is better)
-	ReduceMax                // the largest value (best when higher is better)
-)
-
-// reduceQueries are the only SQL texts ReduceMetric runs. For ReduceLast,
-// SQLite takes the bare column value from the row that holds max(step).
-var reduceQueries = map[Reduce]string{
-	ReduceLast: `SELECT r.id, m.value, max(m.step)`,
-	ReduceMin:  `SELECT r.id, min(m.value), 0`,
-	ReduceMax:  `SELECT r.id, max(m.value), 0`,
+// Summary is one run's values of one metric over its evaluation steps.
+// NaN values count as missing; a run with only NaN values has NaN here.
+type Summary struct {
+	Min, Max float64
+	Last     float64 // the value at the last step; NaN unless asked for
 }
 
-// ReduceMetric returns, for every run of an experiment (every run when
-// experiment is empty) that recorded metric name, its values reduced to
-// one, keyed by run ID. NaN values count as missing for min and max.
-func (s *Store) ReduceMetric(ctx context.Context, experiment, name string,
-	how Reduce) (map[string]float64, error) {
-	sel, ok := reduceQueries[how]
-	if !ok {
-		return nil, fmt.Errorf("reduce metric %s: unknown reduction %d", name, how)
-	}
-	rows, err := s.r.QueryContext(ctx, sel+` FROM metrics m JOIN runs r ON r.rid = m.rid
+// SummarizeMetric returns, for every run of an experiment (every run when
+// experiment is empty) that recorded metric name, the smallest and largest
+// value and, if last is set, the value at the last step, keyed by run ID.
+// It also returns the direction recorded for the metric. A name no run
+// recorded gives an empty map.
+func (s *Store) SummarizeMetric(ctx context.Context, experiment, name string,
+	last bool) (MetricInfo, map[string]Summary, error) {
+	info := MetricInfo{Name: name}
+	op := "summarize metric " + name
+	rows, err := s.r.QueryContext(ctx, `SELECT r.id, min(m.value), max(m.value),
+		min(m.higher_is_better), max(m.higher_is_better)
+		FROM metrics m JOIN runs r ON r.rid = m.rid
 		WHERE m.name = ?1 AND (?2 = '' OR r.experiment = ?2) GROUP BY m.rid`, name, experiment)
 	if err != nil {
-		return nil, s.fileErr("reduce metric "+name, err)
+		return info, nil, s.fileErr(op, err)
 	}
 	defer rows.Close()
 
-	out := map[string]float64{}
+	out := map[string]Summary{}
+	var lo, hi sql.NullBool
 	for rows.Next() {
+		var (
+			id       string
+			min, max sql.NullFloat64
+			l, h     sql.NullBool
+		)
+		if err := rows.Scan(&id, &min, &max, &l, &h); err != nil {
+			return info, nil, s.fileErr(op, err)
+		}
+		out[id] = Summary{Min: nanNull(min), Max: nanNull(max), Last: math.NaN()}
+		lo, hi = mergeDirection(lo, l, true), mergeDirection(hi, h, false)
+	}
+	if err := rows.Err(); err != nil {
+		return info, nil, s.fileErr(op, err)
+	}
+	switch {
+	case lo.Valid && lo.Bool == hi.Bool:
+		info.HigherIsBetter = &lo.Bool
+	case lo.Valid:
+		info.Conflict = true
+	}
+	if !last || len(out) == 0 {
+		return info, out, nil
+	}
+
+	// SQLite takes the bare column m.value from the row that holds max(step).
+	rows2, err := s.r.QueryContext(ctx, `SELECT r.id, m.value, max(m.step)
+		FROM metrics m JOIN runs r ON r.rid = m.rid
+		WHERE m.name = ?1 AND (?2 = '' OR r.experiment = ?2) GROUP BY m.rid`, name, experiment)
+	if err != nil {
+		return info, nil, s.fileErr(op, err)
+	}
+	defer rows2.Close()
+	for rows2.Next() {
 		var (
 			id   string
 			v    sql.NullFloat64
 			step int64
 		)
-		if err := rows.Scan(&id, &v, &step); err != nil {
-			return nil, s.fileErr("reduce metric "+name, err)
+		if err := rows2.Scan(&id, &v, &step); err != nil {
+			return info, nil, s.fileErr(op, err)
 		}
-		out[id] = nanNull(v)
+		sm := out[id]
+		sm.Last = nanNull(v)
+		out[id] = sm
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fileErr("reduce metric "+name, err)
+	if err := rows2.Err(); err != nil {
+		return info, nil, s.fileErr(op, err)
 	}
-	return out, nil
+	return info, out, nil
+}
+
+// mergeDirection folds one run's recorded direction into the lowest
+// (low) or highest seen so far; NULL (unknown) never wins.
+func mergeDirection(acc, v sql.NullBool, low bool) sql.NullBool {
+	switch {
+	case !v.Valid:
+		return acc
+	case !acc.Valid, low && !v.Bool, !low && v.Bool:
+		return v
+	}
+	return acc
 }
 
 // SeriesNames lists the training-series names of an experiment's runs (all

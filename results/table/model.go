@@ -84,35 +84,41 @@ func Load(ctx context.Context, s *results.Store, spec Spec) (*Table, error) {
 		return nil, fmt.Errorf("table: no metric given: %w", core.ErrInvalidArgument)
 	}
 
-	known, err := s.MetricNames(ctx, spec.Experiment)
-	if err != nil {
-		return nil, err
-	}
 	in := Input{Values: map[string]map[string]float64{}}
 	for _, name := range spec.Metrics {
-		i := slices.IndexFunc(known, func(m results.MetricInfo) bool { return m.Name == name })
-		if i < 0 {
+		info, sums, err := s.SummarizeMetric(ctx, spec.Experiment, name, spec.Agg == AggLast)
+		if err != nil {
+			return nil, err
+		}
+		if len(sums) == 0 {
+			known, err := s.MetricNames(ctx, spec.Experiment)
+			if err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("table: unknown metric %q (known: %s): %w",
 				name, metricList(known), core.ErrInvalidArgument)
 		}
-		h, src, err := direction(name, spec.Higher, known[i])
+		h, src, err := direction(name, spec.Higher, info)
 		if err != nil {
 			return nil, fmt.Errorf("table: %w", err)
 		}
 		in.Metrics = append(in.Metrics, Metric{Name: name, HigherIsBetter: h, Source: src})
 
-		how := results.ReduceLast
-		if spec.Agg == AggBest {
-			how = results.ReduceMin
-			if h {
-				how = results.ReduceMax
+		vals := make(map[string]float64, len(sums))
+		for id, sm := range sums {
+			switch {
+			case spec.Agg == AggLast:
+				vals[id] = sm.Last
+			case h:
+				vals[id] = sm.Max
+			default:
+				vals[id] = sm.Min
 			}
 		}
-		if in.Values[name], err = s.ReduceMetric(ctx, spec.Experiment, name, how); err != nil {
-			return nil, err
-		}
+		in.Values[name] = vals
 	}
 
+	var err error
 	in.Runs, err = s.Runs(ctx, results.RunFilter{Experiment: spec.Experiment, Status: spec.Status})
 	if err != nil {
 		return nil, err

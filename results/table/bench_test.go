@@ -1,0 +1,130 @@
+package table
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ndalab/ndalab/results"
+)
+
+// Size of the table benchmark: 10 augmentations × 10 lambdas × 100 seeds
+// = 10,000 runs, each with 10 metrics at 3 evaluation steps.
+const (
+	benchAugs, benchLambdas, benchSeeds = 10, 10, 100
+	benchMetrics, benchEvals            = 10, 3
+)
+
+// benchDB is the benchmark store's file, written once per test binary
+// (the testing package calls a benchmark function more than once).
+var benchDB struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// TestMain removes the benchmark store after the tests and benchmarks.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchDB.path != "" {
+		os.RemoveAll(filepath.Dir(benchDB.path))
+	}
+	os.Exit(code)
+}
+
+// benchStore opens the benchmark's store, writing it on first use.
+func benchStore(b *testing.B) *results.Store {
+	b.Helper()
+	benchDB.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ndalab-table-bench")
+		if err != nil {
+			benchDB.err = err
+			return
+		}
+		benchDB.path = filepath.Join(dir, "bench.db")
+		benchDB.err = writeBenchStore(benchDB.path)
+	})
+	if benchDB.err != nil {
+		b.Fatal(benchDB.err)
+	}
+	s, err := results.Open(context.Background(), benchDB.path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func writeBenchStore(path string) error {
+	ctx := context.Background()
+	s, err := results.OpenWith(ctx, path, results.Options{SkipCheck: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+
+	rng := rand.New(rand.NewPCG(3, 4))
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	names := make([]string, benchMetrics)
+	for i := range names {
+		names[i] = fmt.Sprintf("m%d", i)
+	}
+	names[0], names[1] = "fid", "auroc"
+	n := 0
+	for a := range benchAugs {
+		for l := range benchLambdas {
+			for seed := range int64(benchSeeds) {
+				n++
+				id := fmt.Sprintf("a%d-l%d-s%d", a, l, seed)
+				r := &results.Run{ID: id, Experiment: "bench", CellID: id, Seed: seed,
+					Status: results.StatusFinished, Started: t0.Add(time.Duration(n)),
+					Params: map[string]any{"aug": fmt.Sprintf("aug%d", a), "lambda": float64(l) / 10}}
+				if err := s.CreateRun(ctx, r); err != nil {
+					return err
+				}
+				for e := range int64(benchEvals) {
+					vals := map[string]float64{}
+					for _, m := range names {
+						vals[m] = rng.Float64()
+					}
+					dirs := map[string]bool{"auroc": true}
+					for _, m := range names[2:] {
+						dirs[m] = false
+					}
+					if err := s.AddMetricsWithDirection(ctx, id, e, vals, dirs); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// BenchmarkTable10kRuns builds and renders a table over 10,000 runs and 10
+// metrics (aug rows × lambda columns × 10 metrics, 100 seeds a cell), from
+// an open store. Target: under 1 s.
+func BenchmarkTable10kRuns(b *testing.B) {
+	s := benchStore(b)
+	metrics := []string{"fid", "auroc", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"}
+	spec := Spec{Rows: "aug", Cols: "lambda", Metrics: metrics}
+	b.ResetTimer()
+	for range b.N {
+		t, err := Load(context.Background(), s, spec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if t.Cells[0][0].N != benchSeeds || len(t.Columns) != benchLambdas*benchMetrics {
+			b.Fatalf("cell n %d, %d columns", t.Cells[0][0].N, len(t.Columns))
+		}
+		if err := Render(io.Discard, t, "terminal"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
