@@ -18,8 +18,10 @@ import (
 
 func cmdAugment(ctx context.Context, e *env, args []string) error {
 	return dispatch(ctx, e, "augment", []subcommand{
-		{"preview", "NAME --dataset D -o sheet.png", "draw originals and their augmentations as a PNG", augmentPreview},
-		{"list", "", "list the built-in augmentations with their roles and parameters", augmentList},
+		{"preview", "NAME --dataset D -o sheet.png",
+			"draw originals and their augmentations as a PNG", augmentPreview},
+		{"list", "", "list the built-in augmentations with their roles and parameters",
+			augmentList},
 	}, args)
 }
 
@@ -34,7 +36,8 @@ func augmentPreview(ctx context.Context, e *env, args []string) error {
 	rows := fs.Int("rows", 2, "rows of augmented images, one per step")
 	seed := fs.Int64("seed", 1, "seed of the data order and of the augmentation")
 	split := fs.String("split", "train", "data split: train or test")
-	role := fs.String("role", "", "role to ask for: negative or positive (default: the first the augmentation offers)")
+	role := fs.String("role", "",
+		"role to ask for: negative or positive (default: the first the augmentation offers)")
 	dir := dataDirFlag(fs)
 	var set, dataSet setFlags
 	fs.Var(&set, "set", "augmentation parameter key=value (repeatable)")
@@ -63,7 +66,8 @@ func augmentPreview(ctx context.Context, e *env, args []string) error {
 	if *dir != "" {
 		dcfg["data_dir"] = *dir
 	}
-	batch, err := ds.Batch(ctx, core.BatchRequest{Config: dcfg, Split: core.Split(*split), Seed: *seed, Size: *n})
+	batch, err := ds.Batch(ctx, core.BatchRequest{Config: dcfg, Split: core.Split(*split),
+		Seed: *seed, Size: *n})
 	if err != nil {
 		return fmt.Errorf("augment preview: %w", err)
 	}
@@ -75,7 +79,8 @@ func augmentPreview(ctx context.Context, e *env, args []string) error {
 	}
 	sheet := []*core.Batch{batch}
 	for step := range *rows {
-		req := core.AugmentRequest{Config: set.config(), Role: *role, Seed: *seed, Step: int64(step)}
+		req := core.AugmentRequest{Config: set.config(), Role: *role, Seed: *seed,
+			Step: int64(step)}
 		b, err := aug.Apply(ctx, req, batch)
 		if err != nil {
 			return fmt.Errorf("augment preview: %w", err)
@@ -112,7 +117,8 @@ func newBuiltin[T any](kind core.Kind, name string) (T, error) {
 	}
 	c, ok := p.New().(T)
 	if !ok {
-		return zero, fmt.Errorf("%w: built-in %s does not implement a %s", core.ErrInternal, p.ID(), kind)
+		return zero, fmt.Errorf("%w: built-in %s does not implement a %s", core.ErrInternal,
+			p.ID(), kind)
 	}
 	return c, nil
 }
@@ -133,7 +139,8 @@ func writeImage(stdout io.Writer, path string, img image.Image) error {
 }
 
 func augmentList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "augment list", "", "List the built-in augmentations with their roles and parameters.")
+	fs := newFlags(e, "augment list", "",
+		"List the built-in augmentations with their roles and parameters.")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

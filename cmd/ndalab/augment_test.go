@@ -13,7 +13,8 @@ import (
 
 func testEnv() (*env, *bytes.Buffer, *bytes.Buffer) {
 	var stdout, stderr bytes.Buffer
-	return &env{stdout: &stdout, stderr: &stderr, log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+	return &env{stdout: &stdout, stderr: &stderr, log: slog.New(slog.NewTextHandler(io.Discard,
+			nil))},
 		&stdout, &stderr
 }
 
@@ -60,7 +61,8 @@ func TestAugmentPreviewErrors(t *testing.T) {
 	}{
 		{[]string{"preview", "nosuch", "--dataset", "toy2d", "-o", "-"}, "augmentation/nosuch"},
 		{[]string{"preview", "jigsaw", "--dataset", "toy2d", "-o", "-"}, "cannot be cut"},
-		{[]string{"preview", "jigsaw", "--dataset", "mnist", "--data-dir", "/nonexistent", "-o", "-"},
+		{[]string{"preview", "jigsaw", "--dataset", "mnist", "--data-dir", "/nonexistent", "-o",
+			"-"},
 			"ndalab data fetch mnist"},
 		{[]string{"preview", "jigsaw", "-o", "-", "--set", "k=1"}, "below the minimum"},
 		{[]string{"preview", "jigsaw"}, "-o FILE"},

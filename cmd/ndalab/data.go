@@ -29,7 +29,8 @@ func dispatch(ctx context.Context, e *env, command string, subs []subcommand, ar
 			}
 		}
 	}
-	fmt.Fprintf(e.stderr, "usage: ndalab %s VERB [ARGS]   (ndalab %s VERB --help for each)\n\nverbs:\n",
+	fmt.Fprintf(e.stderr,
+		"usage: ndalab %s VERB [ARGS]   (ndalab %s VERB --help for each)\n\nverbs:\n",
 		command, command)
 	for _, s := range subs {
 		fmt.Fprintf(e.stderr, "  %-8s %s\n", s.name, s.summary)
@@ -45,15 +46,18 @@ func dispatch(ctx context.Context, e *env, command string, subs []subcommand, ar
 
 func cmdData(ctx context.Context, e *env, args []string) error {
 	return dispatch(ctx, e, "data", []subcommand{
-		{"fetch", "[--data-dir DIR] NAME...", "copy data sets into the data directory, checking sha256 sums", dataFetch},
-		{"list", "[--data-dir DIR]", "list the known data sets and whether they are in place", dataList},
+		{"fetch", "[--data-dir DIR] NAME...",
+			"copy data sets into the data directory, checking sha256 sums", dataFetch},
+		{"list", "[--data-dir DIR]", "list the known data sets and whether they are in place",
+			dataList},
 		{"dir", "[--data-dir DIR]", "print the data directory", dataDir},
 	}, args)
 }
 
 // dataDirFlag adds --data-dir to fs.
 func dataDirFlag(fs *flag.FlagSet) *string {
-	return fs.String("data-dir", "", "data directory (default $"+datadir.EnvVar+", else ~/.cache/ndalab/data)")
+	return fs.String("data-dir", "",
+		"data directory (default $"+datadir.EnvVar+", else ~/.cache/ndalab/data)")
 }
 
 func dataFetch(ctx context.Context, e *env, args []string) error {
@@ -84,7 +88,8 @@ func dataFetch(ctx context.Context, e *env, args []string) error {
 }
 
 func dataList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "data list", "[--data-dir DIR]", "List the known data sets and whether they are in place.")
+	fs := newFlags(e, "data list", "[--data-dir DIR]",
+		"List the known data sets and whether they are in place.")
 	dir := dataDirFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -100,7 +105,8 @@ func dataList(ctx context.Context, e *env, args []string) error {
 		if _, err := datadir.Locate(root, entry.Name); err != nil {
 			status = "missing"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", entry.Name, status, filepath.Join(root, entry.Name), entry.Doc)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", entry.Name, status, filepath.Join(root, entry.Name),
+			entry.Doc)
 	}
 	return tw.Flush()
 }
@@ -116,7 +122,8 @@ func dataDir(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if _, err := os.Stat(root); err != nil {
-		fmt.Fprintf(e.stderr, "%s does not exist yet (ndalab data fetch creates it)\n", strings.TrimSpace(root))
+		fmt.Fprintf(e.stderr, "%s does not exist yet (ndalab data fetch creates it)\n",
+			strings.TrimSpace(root))
 	}
 	fmt.Fprintln(e.stdout, root)
 	return nil

@@ -21,7 +21,8 @@ var palette = []color.RGBA{
 // axes in grey.
 func Scatter(series []*core.Batch, extent float64, size int) (*image.RGBA, error) {
 	if extent <= 0 || size < 16 {
-		return nil, fmt.Errorf("%w: scatter: extent %v and size %d", core.ErrInvalidArgument, extent, size)
+		return nil, fmt.Errorf("%w: scatter: extent %v and size %d", core.ErrInvalidArgument,
+			extent, size)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, size, size))
 	draw.Draw(img, img.Bounds(), &image.Uniform{C: background}, image.Point{}, draw.Src)

@@ -38,7 +38,8 @@ func Sheet(rows []*core.Batch, opts Options) (*image.RGBA, error) {
 	shape := rows[0].Shape
 	c, h, w := shape[1], shape[2], shape[3]
 	if c != 1 && c != 3 {
-		return nil, fmt.Errorf("%w: preview sheet: %d channels (want 1 or 3)", core.ErrInvalidArgument, c)
+		return nil, fmt.Errorf("%w: preview sheet: %d channels (want 1 or 3)",
+			core.ErrInvalidArgument, c)
 	}
 	n := opts.N
 	if n <= 0 {

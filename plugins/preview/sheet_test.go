@@ -44,7 +44,8 @@ func TestSheetLayout(t *testing.T) {
 }
 
 func TestSheetRejectsMismatch(t *testing.T) {
-	if _, err := Sheet([]*core.Batch{core.NewBatch(2, 1, 4, 4), core.NewBatch(2, 1, 5, 5)}, Options{}); err == nil {
+	if _, err := Sheet([]*core.Batch{core.NewBatch(2, 1, 4, 4), core.NewBatch(2, 1, 5, 5)},
+		Options{}); err == nil {
 		t.Error("rows of different shapes: no error")
 	}
 	if _, err := Sheet([]*core.Batch{core.NewBatch(2, 2, 4, 4)}, Options{}); err == nil {

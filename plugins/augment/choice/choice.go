@@ -63,7 +63,8 @@ func (c *Choice) Apply(ctx context.Context, req core.AugmentRequest, in *core.Ba
 	}
 	names := cfg.Strings("ops")
 	if len(names) == 0 {
-		return nil, fmt.Errorf("%w: %s: parameter \"ops\" is empty", core.ErrInvalidArgument, desc.ID())
+		return nil, fmt.Errorf("%w: %s: parameter \"ops\" is empty", core.ErrInvalidArgument,
+			desc.ID())
 	}
 	all := ops()
 	sub := core.AugmentRequest{Role: core.RoleNegative, Seed: req.Seed, Step: req.Step}

@@ -25,7 +25,8 @@ func (*CutMix) Describe(context.Context) (*core.Descriptor, error) {
 		Doc:   "one CutMix box per batch (area ≈ 1-λ, λ ~ Beta(alpha, alpha)) from a partner image",
 		Roles: []string{core.RoleNegative},
 		Params: []core.Param{
-			{Name: "alpha", Type: core.TypeFloat, Default: 1.0, Min: core.Bound(0.01), Max: core.Bound(1e4),
+			{Name: "alpha", Type: core.TypeFloat, Default: 1.0, Min: core.Bound(0.01),
+				Max: core.Bound(1e4),
 				Doc: "Beta(alpha, alpha) shape; 1 makes λ uniform"},
 			draw.PairingParam(),
 		},

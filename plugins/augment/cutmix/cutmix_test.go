@@ -31,7 +31,8 @@ func TestLambdaStatistics(t *testing.T) {
 	// 5 standard errors; a uniform's kurtosis is 1.8.
 	meanTol, varTol := 5*math.Sqrt(1.0/12/n), 5.0/12*math.Sqrt(0.8/n)
 	if math.Abs(mean-0.5) > meanTol || math.Abs(variance-1.0/12) > varTol {
-		t.Fatalf("λ mean %.4f var %.5f, want 0.5 ± %.4f, %.5f ± %.5f", mean, variance, meanTol, 1.0/12, varTol)
+		t.Fatalf("λ mean %.4f var %.5f, want 0.5 ± %.4f, %.5f ± %.5f", mean, variance, meanTol,
+			1.0/12, varTol)
 	}
 	t.Logf("λ mean %.4f var %.5f over %d batches (Beta(1,1): 0.5, 0.08333)", mean, variance, n)
 }
@@ -67,7 +68,8 @@ func TestOneBoxFromPartner(t *testing.T) {
 				t.Fatalf("step %d image %d: %d changed values do not fill a box", s, i, n)
 			}
 			if i > 0 && box != [4]int{y0, y1, x0, x1} && box != [4]int{} {
-				t.Fatalf("step %d: image %d has box %v, image 0 %v", s, i, [4]int{y0, y1, x0, x1}, box)
+				t.Fatalf("step %d: image %d has box %v, image 0 %v", s, i, [4]int{y0, y1, x0, x1},
+					box)
 			}
 			box = [4]int{y0, y1, x0, x1}
 		}

@@ -28,9 +28,11 @@ func (*Cutout) Describe(context.Context) (*core.Descriptor, error) {
 		Doc:   "per image, a random square filled with the image's per-channel mean colour",
 		Roles: []string{core.RoleNegative},
 		Params: []core.Param{
-			{Name: "min_side", Type: core.TypeInt, Default: 10, Min: core.Bound(1), Max: core.Bound(refSide),
+			{Name: "min_side", Type: core.TypeInt, Default: 10, Min: core.Bound(1),
+				Max: core.Bound(refSide),
 				Doc: "smallest square side in pixels at 32×32, scaled by min(H, W)/32"},
-			{Name: "max_side", Type: core.TypeInt, Default: 19, Min: core.Bound(1), Max: core.Bound(refSide),
+			{Name: "max_side", Type: core.TypeInt, Default: 19, Min: core.Bound(1),
+				Max: core.Bound(refSide),
 				Doc: "largest square side in pixels at 32×32, scaled by min(H, W)/32"},
 		},
 	}, nil

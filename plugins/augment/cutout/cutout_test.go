@@ -63,21 +63,25 @@ func TestSquareOfMeanColour(t *testing.T) {
 					got = side
 				}
 				if got < tt.lo || got > tt.hi {
-					t.Fatalf("%d px image: square side %d outside [%d, %d]", tt.side, got, tt.lo, tt.hi)
+					t.Fatalf("%d px image: square side %d outside [%d, %d]", tt.side, got, tt.lo,
+						tt.hi)
 				}
 				seen[got] = true
 			}
 		}
 		if len(seen) != tt.hi-tt.lo+1 {
-			t.Errorf("%d px image: %d distinct sides of %d possible", tt.side, len(seen), tt.hi-tt.lo+1)
+			t.Errorf("%d px image: %d distinct sides of %d possible", tt.side, len(seen),
+				tt.hi-tt.lo+1)
 		}
 	}
 }
 
 func TestBadSides(t *testing.T) {
 	in := augtest.Noise(1, 2, 1, 8, 8)
-	for _, cfg := range []core.Config{{"min_side": 12, "max_side": 11}, {"max_side": 40}, {"min_side": 0}} {
-		if _, err := New().Apply(context.Background(), core.AugmentRequest{Config: cfg}, in); !errors.Is(err, core.ErrInvalidArgument) {
+	for _, cfg := range []core.Config{{"min_side": 12, "max_side": 11}, {"max_side": 40},
+		{"min_side": 0}} {
+		if _, err := New().Apply(context.Background(), core.AugmentRequest{Config: cfg},
+			in); !errors.Is(err, core.ErrInvalidArgument) {
 			t.Errorf("config %v: error %v, want ErrInvalidArgument", cfg, err)
 		}
 	}
@@ -86,7 +90,8 @@ func TestBadSides(t *testing.T) {
 func TestNeverUnchanged(t *testing.T) {
 	in := augtest.Noise(1, 64, 3, 32, 32)
 	for s := range 50 {
-		if n := augtest.Unchanged(in, augtest.Apply(t, New(), core.AugmentRequest{Step: int64(s)}, in)); n != 0 {
+		if n := augtest.Unchanged(in, augtest.Apply(t, New(), core.AugmentRequest{Step: int64(s)},
+			in)); n != 0 {
 			t.Fatalf("step %d: %d images unchanged", s, n)
 		}
 	}

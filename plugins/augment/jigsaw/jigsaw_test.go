@@ -21,7 +21,8 @@ func unchangedFraction(t *testing.T, cfg core.Config, steps int) (float64, int) 
 	in := augtest.Noise(5, 64, 1, 8, 8)
 	same := 0
 	for s := range steps {
-		out := augtest.Apply(t, New(), core.AugmentRequest{Config: cfg, Seed: 9, Step: int64(s)}, in)
+		out := augtest.Apply(t, New(), core.AugmentRequest{Config: cfg, Seed: 9, Step: int64(s)},
+			in)
 		same += augtest.Unchanged(in, out)
 	}
 	n := steps * in.N()
@@ -63,7 +64,8 @@ func TestTilesMove(t *testing.T) {
 				for y := range 2 {
 					for x := range 2 {
 						if out.Data[(ty*2+y)*4+tx*2+x] != v {
-							t.Fatalf("step %d: tile (%d,%d) is not constant: %v", s, ty, tx, out.Data)
+							t.Fatalf("step %d: tile (%d,%d) is not constant: %v", s, ty, tx,
+								out.Data)
 						}
 					}
 				}
@@ -97,10 +99,14 @@ func TestBadInput(t *testing.T) {
 		req  core.AugmentRequest
 		in   *core.Batch
 	}{
-		{"k too large", core.AugmentRequest{Config: core.Config{"k": 9}}, augtest.Noise(1, 2, 1, 8, 8)},
-		{"k vs image", core.AugmentRequest{Config: core.Config{"k": 5}}, augtest.Noise(1, 2, 1, 4, 4)},
-		{"unknown key", core.AugmentRequest{Config: core.Config{"tiles": 2}}, augtest.Noise(1, 2, 1, 8, 8)},
-		{"positive role", core.AugmentRequest{Role: core.RolePositive}, augtest.Noise(1, 2, 1, 8, 8)},
+		{"k too large", core.AugmentRequest{Config: core.Config{"k": 9}}, augtest.Noise(1, 2, 1,
+			8, 8)},
+		{"k vs image", core.AugmentRequest{Config: core.Config{"k": 5}}, augtest.Noise(1, 2, 1, 4,
+			4)},
+		{"unknown key", core.AugmentRequest{Config: core.Config{"tiles": 2}}, augtest.Noise(1, 2,
+			1, 8, 8)},
+		{"positive role", core.AugmentRequest{Role: core.RolePositive}, augtest.Noise(1, 2, 1, 8,
+			8)},
 		{"bad batch", core.AugmentRequest{}, &core.Batch{Shape: [4]int{2, 1, 4, 4}}},
 	}
 	for _, tt := range tests {

@@ -25,7 +25,8 @@ func (*Mixup) Describe(context.Context) (*core.Descriptor, error) {
 		Doc:   "blend λ·self + (1-λ)·partner, one λ ~ Beta(alpha, alpha) per batch",
 		Roles: []string{core.RoleNegative},
 		Params: []core.Param{
-			{Name: "alpha", Type: core.TypeFloat, Default: 25.0, Min: core.Bound(0.01), Max: core.Bound(1e4),
+			{Name: "alpha", Type: core.TypeFloat, Default: 25.0, Min: core.Bound(0.01),
+				Max: core.Bound(1e4),
 				Doc: "Beta(alpha, alpha) shape; 25 keeps λ near 0.5 (sd 0.07)"},
 			draw.PairingParam(),
 		},

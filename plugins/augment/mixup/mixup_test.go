@@ -48,7 +48,8 @@ func TestLambdaStatistics(t *testing.T) {
 	for _, tt := range tests {
 		var s, s2 float64
 		for step := range n {
-			req := core.AugmentRequest{Config: core.Config{"alpha": tt.alpha}, Seed: 5, Step: int64(step)}
+			req := core.AugmentRequest{Config: core.Config{"alpha": tt.alpha}, Seed: 5,
+				Step: int64(step)}
 			lam, ok := recoverLambda(in, augtest.Apply(t, New(), req, in))
 			if !ok {
 				t.Fatalf("step %d: output is not a blend of image 0 and another image", step)
@@ -66,7 +67,8 @@ func TestLambdaStatistics(t *testing.T) {
 			t.Errorf("alpha %v: λ mean %.4f var %.5f, want 0.5 ± %.4f, %.5f ± %.5f",
 				a, mean, variance, meanTol, wantVar, varTol)
 		}
-		t.Logf("alpha %v: λ mean %.4f var %.5f over %d batches (Beta: 0.5, %.5f)", a, mean, variance, n, wantVar)
+		t.Logf("alpha %v: λ mean %.4f var %.5f over %d batches (Beta: 0.5, %.5f)", a, mean,
+			variance, n, wantVar)
 	}
 }
 

@@ -9,13 +9,17 @@ import (
 
 func blurOp() op {
 	return op{
-		name: "blur", doc: "Gaussian blur of random sigma with probability p (separable, edges repeated)",
+		name: "blur",
+		doc:  "Gaussian blur of random sigma with probability p (separable, edges repeated)",
 		params: []core.Param{
-			{Name: "kernel", Type: core.TypeInt, Default: 3, Min: core.Bound(3), Max: core.Bound(31),
+			{Name: "kernel", Type: core.TypeInt, Default: 3, Min: core.Bound(3),
+				Max: core.Bound(31),
 				Doc: "kernel side in pixels, odd (SimCLR: about 10% of the image side)"},
-			{Name: "sigma_min", Type: core.TypeFloat, Default: 0.1, Min: core.Bound(0.01), Max: core.Bound(100),
+			{Name: "sigma_min", Type: core.TypeFloat, Default: 0.1, Min: core.Bound(0.01),
+				Max: core.Bound(100),
 				Doc: "smallest sigma in pixels"},
-			{Name: "sigma_max", Type: core.TypeFloat, Default: 2.0, Min: core.Bound(0.01), Max: core.Bound(100),
+			{Name: "sigma_max", Type: core.TypeFloat, Default: 2.0, Min: core.Bound(0.01),
+				Max: core.Bound(100),
 				Doc: "largest sigma in pixels"},
 			probability(0.5, "chance that an image is blurred"),
 		},

@@ -13,9 +13,11 @@ func jitterOp() op {
 	return op{
 		name: "jitter", doc: "brightness and contrast jitter by random factors, with probability p",
 		params: []core.Param{
-			{Name: "brightness", Type: core.TypeFloat, Default: 0.4, Min: core.Bound(0), Max: core.Bound(1),
+			{Name: "brightness", Type: core.TypeFloat, Default: 0.4, Min: core.Bound(0),
+				Max: core.Bound(1),
 				Doc: "brightness factor drawn from [1-b, 1+b]"},
-			{Name: "contrast", Type: core.TypeFloat, Default: 0.4, Min: core.Bound(0), Max: core.Bound(1),
+			{Name: "contrast", Type: core.TypeFloat, Default: 0.4, Min: core.Bound(0),
+				Max: core.Bound(1),
 				Doc: "contrast factor drawn from [1-c, 1+c]"},
 			probability(0.8, "chance that an image is jittered"),
 		},
@@ -59,7 +61,8 @@ func meanGrey(img []float32, c, plane int) float32 {
 
 func grayscaleOp() op {
 	return op{
-		name: "grayscale", doc: "RGB to grey (kept as 3 equal channels) with probability p; grey images pass",
+		name:   "grayscale",
+		doc:    "RGB to grey (kept as 3 equal channels) with probability p; grey images pass",
 		params: []core.Param{probability(0.2, "chance that an image loses its colour")},
 		apply: func(r *rand.Rand, cfg core.Config, img []float32, c, h, w int) {
 			if r.Float64() >= cfg.Float("p") || c != 3 {

@@ -30,8 +30,9 @@ func (*Compose) Describe(context.Context) (*core.Descriptor, error) {
 		Doc:   "a chain of positive views in order, each with its defaults (SimCLR-style)",
 		Roles: []string{core.RolePositive},
 		Params: []core.Param{
-			{Name: "steps", Type: core.TypeStrings, Default: "crop,flip,jitter,grayscale", Enum: names,
-				Doc: "the views to apply, in order"},
+			{Name: "steps", Type: core.TypeStrings, Default: "crop,flip,jitter,grayscale",
+				Enum: names,
+				Doc:  "the views to apply, in order"},
 		},
 	}, nil
 }
@@ -45,7 +46,8 @@ func (cp *Compose) Apply(ctx context.Context, req core.AugmentRequest, in *core.
 	}
 	steps := cfg.Strings("steps")
 	if len(steps) == 0 {
-		return nil, fmt.Errorf("%w: %s: parameter \"steps\" is empty", core.ErrInvalidArgument, desc.ID())
+		return nil, fmt.Errorf("%w: %s: parameter \"steps\" is empty", core.ErrInvalidArgument,
+			desc.ID())
 	}
 	all := ops()
 	out := in.Clone()

@@ -9,7 +9,8 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	for _, c := range []core.Augmentation{NewCrop(), NewFlip(), NewJitter(), NewGrayscale(), NewBlur(), NewCompose()} {
+	for _, c := range []core.Augmentation{NewCrop(), NewFlip(), NewJitter(), NewGrayscale(),
+		NewBlur(), NewCompose()} {
 		d, _ := c.Describe(context.Background())
 		t.Run(d.Name, func(t *testing.T) { plugintest.Run(t, c, plugintest.Options{}) })
 	}

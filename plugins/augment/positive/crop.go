@@ -13,15 +13,20 @@ const cropTries = 10
 
 func cropOp() op {
 	return op{
-		name: "crop", doc: "random resized crop: a box of random area and aspect, scaled back to H×W",
+		name: "crop",
+		doc:  "random resized crop: a box of random area and aspect, scaled back to H×W",
 		params: []core.Param{
-			{Name: "scale_min", Type: core.TypeFloat, Default: 0.08, Min: core.Bound(0.01), Max: core.Bound(1),
+			{Name: "scale_min", Type: core.TypeFloat, Default: 0.08, Min: core.Bound(0.01),
+				Max: core.Bound(1),
 				Doc: "smallest box area, as a fraction of the image"},
-			{Name: "scale_max", Type: core.TypeFloat, Default: 1.0, Min: core.Bound(0.01), Max: core.Bound(1),
+			{Name: "scale_max", Type: core.TypeFloat, Default: 1.0, Min: core.Bound(0.01),
+				Max: core.Bound(1),
 				Doc: "largest box area, as a fraction of the image"},
-			{Name: "ratio_min", Type: core.TypeFloat, Default: 0.75, Min: core.Bound(0.1), Max: core.Bound(10),
+			{Name: "ratio_min", Type: core.TypeFloat, Default: 0.75, Min: core.Bound(0.1),
+				Max: core.Bound(10),
 				Doc: "smallest box aspect (width/height)"},
-			{Name: "ratio_max", Type: core.TypeFloat, Default: 4.0 / 3, Min: core.Bound(0.1), Max: core.Bound(10),
+			{Name: "ratio_max", Type: core.TypeFloat, Default: 4.0 / 3, Min: core.Bound(0.1),
+				Max: core.Bound(10),
 				Doc: "largest box aspect (width/height)"},
 		},
 		apply: func(r *rand.Rand, cfg core.Config, img []float32, c, h, w int) {

@@ -57,5 +57,6 @@ func NewBlur() *View      { return &View{op: blurOp()} }
 
 // probability declares the usual "p" parameter.
 func probability(def float64, doc string) core.Param {
-	return core.Param{Name: "p", Type: core.TypeFloat, Default: def, Min: core.Bound(0), Max: core.Bound(1), Doc: doc}
+	return core.Param{Name: "p", Type: core.TypeFloat, Default: def, Min: core.Bound(0),
+		Max: core.Bound(1), Doc: doc}
 }

@@ -12,7 +12,8 @@ import (
 )
 
 func TestProperties(t *testing.T) {
-	for _, v := range []core.Augmentation{NewCrop(), NewFlip(), NewJitter(), NewBlur(), NewCompose()} {
+	for _, v := range []core.Augmentation{NewCrop(), NewFlip(), NewJitter(), NewBlur(),
+		NewCompose()} {
 		d, _ := v.Describe(context.Background())
 		t.Run(d.Name, func(t *testing.T) { augtest.Check(t, v, core.Config{}) })
 	}
@@ -26,7 +27,8 @@ func TestProperties(t *testing.T) {
 
 func apply(t *testing.T, v core.Augmentation, cfg core.Config, in *core.Batch) *core.Batch {
 	t.Helper()
-	return augtest.Apply(t, v, core.AugmentRequest{Config: cfg, Role: core.RolePositive, Seed: 1, Step: 2}, in)
+	return augtest.Apply(t, v, core.AugmentRequest{Config: cfg, Role: core.RolePositive, Seed: 1,
+		Step: 2}, in)
 }
 
 func TestFlipMirrors(t *testing.T) {
@@ -114,7 +116,8 @@ func TestGrayscale(t *testing.T) {
 			a := in.Sample(i)
 			want := float32(lumR)*a[j] + float32(lumG)*a[16+j] + float32(lumB)*a[32+j]
 			if s[j] != s[16+j] || s[j] != s[32+j] || math.Abs(float64(s[j]-want)) > 1e-6 {
-				t.Fatalf("image %d pixel %d: %v %v %v, want %v thrice", i, j, s[j], s[16+j], s[32+j], want)
+				t.Fatalf("image %d pixel %d: %v %v %v, want %v thrice", i, j, s[j], s[16+j],
+					s[32+j], want)
 			}
 		}
 	}

@@ -16,7 +16,9 @@ import (
 // Check validates req and in for the augmentation described by desc and
 // returns the resolved configuration. An empty Role means the first role
 // the descriptor declares. Errors name the component.
-func Check(ctx context.Context, desc *core.Descriptor, req core.AugmentRequest, in *core.Batch) (core.Config, error) {
+func Check(
+	ctx context.Context, desc *core.Descriptor, req core.AugmentRequest, in *core.Batch,
+) (core.Config, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", desc.ID(), core.ErrCanceled, err)
 	}

@@ -35,13 +35,17 @@ func TestCheck(t *testing.T) {
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Check(cancelled, desc, core.AugmentRequest{}, in); !errors.Is(err, core.ErrCanceled) {
+	if _, err := Check(cancelled, desc, core.AugmentRequest{}, in); !errors.Is(err,
+		core.ErrCanceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
 
 func TestRandKeys(t *testing.T) {
-	draw := func(req core.AugmentRequest, purpose string) uint64 { return Rand(desc, req, purpose).Uint64() }
+	draw := func(req core.AugmentRequest, purpose string) uint64 {
+		return Rand(desc, req,
+			purpose).Uint64()
+	}
 	base := core.AugmentRequest{Seed: 1, Step: 2}
 	neg := base
 	neg.Role = core.RoleNegative

@@ -46,7 +46,8 @@ func (rt *Rotate) Apply(ctx context.Context, req core.AugmentRequest, in *core.B
 	c, h, w := in.Shape[1], in.Shape[2], in.Shape[3]
 	angles, err := parseAngles(cfg.Strings("angles"), h, w)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: parameter \"angles\": %v", core.ErrInvalidArgument, desc.ID(), err)
+		return nil, fmt.Errorf("%w: %s: parameter \"angles\": %v", core.ErrInvalidArgument,
+			desc.ID(), err)
 	}
 
 	// Each distinct angle's source map is built once and serves every

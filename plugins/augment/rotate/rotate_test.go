@@ -25,7 +25,8 @@ func TestQuarterTurns(t *testing.T) {
 	for _, tt := range turns {
 		b := in
 		for s := range tt.times {
-			b = augtest.Apply(t, New(), core.AugmentRequest{Config: core.Config{"angles": tt.angles}, Step: int64(s)}, b)
+			b = augtest.Apply(t, New(),
+				core.AugmentRequest{Config: core.Config{"angles": tt.angles}, Step: int64(s)}, b)
 			if s == 0 && augtest.Unchanged(in, b) != 0 {
 				t.Fatalf("%s°: an image came back unchanged", tt.angles)
 			}
@@ -50,7 +51,8 @@ func TestBlackCorners(t *testing.T) {
 	}
 	out := augtest.Apply(t, New(), core.AugmentRequest{Config: core.Config{"angles": "45"}}, in)
 	if out.Data[0] != black || out.Data[15] != black || out.Data[255] != black {
-		t.Errorf("corners %v %v %v, want %v", out.Data[0], out.Data[15], out.Data[255], float32(black))
+		t.Errorf("corners %v %v %v, want %v", out.Data[0], out.Data[15], out.Data[255],
+			float32(black))
 	}
 	if c := out.Data[8*16+8]; c != 1 {
 		t.Errorf("centre %v, want 1", c)
@@ -70,10 +72,12 @@ func TestBadAngles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		in := core.NewBatch(tt.shape[0], tt.shape[1], tt.shape[2], tt.shape[3])
-		_, err := New().Apply(context.Background(), core.AugmentRequest{Config: core.Config{"angles": tt.angles}}, in)
+		_, err := New().Apply(context.Background(),
+			core.AugmentRequest{Config: core.Config{"angles": tt.angles}}, in)
 		if !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(), tt.want) ||
 			!strings.Contains(err.Error(), "angles") {
-			t.Errorf("angles %q: error %v, want one naming \"angles\" and %q", tt.angles, err, tt.want)
+			t.Errorf("angles %q: error %v, want one naming \"angles\" and %q", tt.angles, err,
+				tt.want)
 		}
 	}
 }

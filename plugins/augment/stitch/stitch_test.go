@@ -71,7 +71,8 @@ func TestUnchangedFraction(t *testing.T) {
 	count := func(cfg core.Config) float64 {
 		same := 0
 		for s := range steps {
-			same += augtest.Unchanged(in, augtest.Apply(t, New(), core.AugmentRequest{Config: cfg, Step: int64(s)}, in))
+			same += augtest.Unchanged(in, augtest.Apply(t, New(), core.AugmentRequest{Config: cfg,
+				Step: int64(s)}, in))
 		}
 		return float64(same) / (steps * 16)
 	}

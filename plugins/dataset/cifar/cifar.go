@@ -86,7 +86,9 @@ func (d *Dataset) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch
 	return d.server.Batch(ctx, src, sel, req)
 }
 
-func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (imageset.Source, imageset.Selection, error) {
+func (d *Dataset) open(
+	ctx context.Context, cfg core.Config, split core.Split,
+) (imageset.Source, imageset.Selection, error) {
 	desc, _ := d.Describe(ctx)
 	cfg, err := desc.Resolve(cfg)
 	if err != nil {
@@ -105,8 +107,9 @@ func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (
 	}
 	names, ok := d.files[split]
 	if !ok {
-		return nil, imageset.Selection{}, fmt.Errorf("%w: dataset %s: unknown split %q (want train or test)",
-			core.ErrInvalidArgument, d.name, split)
+		return nil, imageset.Selection{},
+			fmt.Errorf("%w: dataset %s: unknown split %q (want train or test)",
+				core.ErrInvalidArgument, d.name, split)
 	}
 	root, err := datadir.Dir(cfg.String("data_dir"))
 	if err != nil {

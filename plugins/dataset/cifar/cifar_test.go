@@ -47,12 +47,15 @@ func fakeCIFAR10(t *testing.T) string {
 	root := t.TempDir()
 	dir := filepath.Join(root, "cifar10", "cifar-10-batches-bin")
 	for f := 1; f <= 5; f++ {
-		writeFile(t, filepath.Join(dir, "data_batch_"+string(rune('0'+f))+".bin"), layout10, 7, 10*f,
+		writeFile(t, filepath.Join(dir, "data_batch_"+string(rune('0'+f))+".bin"), layout10, 7,
+			10*f,
 			func(i int) []byte { return []byte{byte(i % 10)} })
 	}
-	writeFile(t, filepath.Join(dir, "test_batch.bin"), layout10, 5, 100, func(i int) []byte { return []byte{byte(i)} })
+	writeFile(t, filepath.Join(dir, "test_batch.bin"), layout10, 5, 100,
+		func(i int) []byte { return []byte{byte(i)} })
 	names := "airplane\nautomobile\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n"
-	if err := os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte(names), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "batches.meta.txt"), []byte(names),
+		0o644); err != nil {
 		t.Fatal(err)
 	}
 	return root
@@ -66,10 +69,12 @@ func TestCIFAR10(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Size != 35 || info.Shape != [3]int{3, 32, 32} || info.Classes != 10 || info.ClassNames[3] != "cat" {
+	if info.Size != 35 || info.Shape != [3]int{3, 32,
+		32} || info.Classes != 10 || info.ClassNames[3] != "cat" {
 		t.Fatalf("info %+v", info)
 	}
-	b, err := New10().Batch(ctx, core.BatchRequest{Config: cfg, Split: core.SplitTrain, Index: 1, Size: 10})
+	b, err := New10().Batch(ctx, core.BatchRequest{Config: cfg, Split: core.SplitTrain, Index: 1,
+		Size: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +127,8 @@ func TestCIFAR100Labels(t *testing.T) {
 			t.Fatalf("%s: classes %d labels %v", tt.label, info.Classes, b.Labels)
 		}
 	}
-	if _, err := New100().Info(ctx, core.Config{"data_dir": root, "label": "medium"}, core.SplitTrain); !errors.Is(err, core.ErrInvalidArgument) {
+	if _, err := New100().Info(ctx, core.Config{"data_dir": root, "label": "medium"},
+		core.SplitTrain); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Fatalf("label medium: %v", err)
 	}
 }
@@ -139,7 +145,8 @@ func TestChangedFileIsReread(t *testing.T) {
 	os.Chtimes(path, later, later)
 	after, err := ds.Info(ctx, cfg, core.SplitTest)
 	if err != nil || after.Checksum == before.Checksum {
-		t.Fatalf("checksum %s after rewriting the file, was %s (%v)", after.Checksum, before.Checksum, err)
+		t.Fatalf("checksum %s after rewriting the file, was %s (%v)", after.Checksum,
+			before.Checksum, err)
 	}
 }
 
@@ -162,7 +169,8 @@ func TestBadFiles(t *testing.T) {
 		{"cifar-100 file", func(t *testing.T, p string) {
 			writeFile(t, p, layout100Fine, 3, 0, func(int) []byte { return []byte{1, 2} })
 		}, "not a whole number"},
-		{"directory", func(t *testing.T, p string) { os.Remove(p); os.Mkdir(p, 0o755) }, "test_batch.bin"},
+		{"directory", func(t *testing.T, p string) { os.Remove(p); os.Mkdir(p, 0o755) },
+			"test_batch.bin"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,7 +187,8 @@ func TestBadFiles(t *testing.T) {
 }
 
 func TestMissingFiles(t *testing.T) {
-	_, err := New10().Info(context.Background(), core.Config{"data_dir": t.TempDir()}, core.SplitTrain)
+	_, err := New10().Info(context.Background(), core.Config{"data_dir": t.TempDir()},
+		core.SplitTrain)
 	for _, w := range []string{"data_batch_1.bin", "cifar-10-binary.tar.gz", "looked in"} {
 		if !errors.Is(err, core.ErrNotFound) || !strings.Contains(err.Error(), w) {
 			t.Fatalf("error %v: want ErrNotFound mentioning %q", err, w)
@@ -226,7 +235,8 @@ func BenchmarkBatch64(b *testing.B) {
 	for i := range 2000 {
 		data = append(data, record(layout10, []byte{byte(i % 10)}, 0, i)...)
 	}
-	for _, f := range []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"} {
+	for _, f := range []string{"data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin",
+		"data_batch_4.bin", "data_batch_5.bin"} {
 		os.WriteFile(filepath.Join(dir, f), data, 0o644)
 	}
 	ds := New10()
@@ -237,7 +247,8 @@ func BenchmarkBatch64(b *testing.B) {
 	}
 	i := 0
 	for b.Loop() {
-		if _, err := ds.Batch(ctx, core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 1, Index: i % 150, Size: 64}); err != nil {
+		if _, err := ds.Batch(ctx, core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 1,
+			Index: i % 150, Size: 64}); err != nil {
 			b.Fatal(err)
 		}
 		i++

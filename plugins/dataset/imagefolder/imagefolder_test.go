@@ -76,7 +76,8 @@ func TestResizeAndCentreCrop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Size != 2 || info.Shape != [3]int{3, 16, 16} || info.Classes != 2 || info.ClassNames[1] != "b" {
+	if info.Size != 2 || info.Shape != [3]int{3, 16,
+		16} || info.Classes != 2 || info.ClassNames[1] != "b" {
 		t.Fatalf("info %+v", info)
 	}
 	b, err := New().Batch(ctx, core.BatchRequest{Config: cfg, Split: core.SplitTrain, Size: 2})
@@ -91,7 +92,8 @@ func TestResizeAndCentreCrop(t *testing.T) {
 		for c := range 3 {
 			for _, j := range []int{0, 7*16 + 8, 255} {
 				if d := s[c*256+j] - w[c]; d > 0.05 || d < -0.05 {
-					t.Fatalf("image %d channel %d pixel %d = %v, want %v", i, c, j, s[c*256+j], w[c])
+					t.Fatalf("image %d channel %d pixel %d = %v, want %v", i, c, j, s[c*256+j],
+						w[c])
 				}
 			}
 		}
@@ -108,7 +110,8 @@ func TestResizeAndCentreCrop(t *testing.T) {
 	}
 	wantGrey := float32(color.GrayModel.Convert(blue).(color.Gray).Y)/127.5 - 1
 	if test.Shape != [4]int{1, 1, 16, 16} || test.Data[0] != wantGrey || test.Labels[0] != 1 {
-		t.Fatalf("grey test batch %v %v %v, want value %v label 1", test.Shape, test.Data[0], test.Labels, wantGrey)
+		t.Fatalf("grey test batch %v %v %v, want value %v label 1", test.Shape, test.Data[0],
+			test.Labels, wantGrey)
 	}
 }
 
@@ -133,7 +136,8 @@ func TestHashedSplit(t *testing.T) {
 	if train.Size+test.Size != 120 || test.Size < 15 || test.Size > 45 {
 		t.Fatalf("train %d + test %d, want 120 with about 30 in test", train.Size, test.Size)
 	}
-	if again, _ := New().Info(ctx, cfg, core.SplitTest); again.Size != test.Size || again.Checksum != test.Checksum {
+	if again, _ := New().Info(ctx, cfg,
+		core.SplitTest); again.Size != test.Size || again.Checksum != test.Checksum {
 		t.Fatal("the hashed split is not stable")
 	}
 }
@@ -185,7 +189,8 @@ func TestBadFolders(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New().Info(ctx, core.Config{}, core.SplitTrain); !errors.Is(err, core.ErrInvalidArgument) ||
+	if _, err := New().Info(ctx, core.Config{}, core.SplitTrain); !errors.Is(err,
+		core.ErrInvalidArgument) ||
 		!strings.Contains(err.Error(), "root") {
 		t.Fatalf("no root: %v", err)
 	}

@@ -133,7 +133,8 @@ func listClasses(dir string) (map[string][]string, error) {
 		out[e.Name()] = paths
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("%w: folder %s has no class sub-folders", core.ErrInvalidArgument, dir)
+		return nil, fmt.Errorf("%w: folder %s has no class sub-folders", core.ErrInvalidArgument,
+			dir)
 	}
 	return out, nil
 }
@@ -149,7 +150,9 @@ func classNames(m map[string][]string) []string {
 
 // build reads every file of both splits: it hashes the bytes and checks
 // that the header decodes (and, without resizing, the size).
-func build(ctx context.Context, opts options, classes []string, split map[core.Split]map[string][]string) (*folder, error) {
+func build(
+	ctx context.Context, opts options, classes []string, split map[core.Split]map[string][]string,
+) (*folder, error) {
 	f := &folder{splits: map[core.Split]*files{}}
 	for _, s := range []core.Split{core.SplitTrain, core.SplitTest} {
 		fs := &files{opts: opts}
@@ -185,7 +188,8 @@ func build(ctx context.Context, opts options, classes []string, split map[core.S
 func checkHeader(path string, data []byte, opts options) error {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("%w: %s: not a readable PNG or JPEG image: %v", core.ErrInvalidArgument, path, err)
+		return fmt.Errorf("%w: %s: not a readable PNG or JPEG image: %v", core.ErrInvalidArgument,
+			path, err)
 	}
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return fmt.Errorf("%w: %s: %s image of size %d×%d", core.ErrInvalidArgument, path, format,

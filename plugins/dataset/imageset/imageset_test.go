@@ -106,7 +106,8 @@ func TestClassesAndSubset(t *testing.T) {
 		t.Fatalf("subset changed with the training seed: %v vs %v", got, other)
 	}
 	sel2 := selection(t, core.Config{"classes": "2", "subset": 7, "subset_seed": 5})
-	if third := epoch(t, s, src, sel2, 9, 0, 3); slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(third))) {
+	if third := epoch(t, s, src, sel2, 9, 0, 3); slices.Equal(slices.Sorted(slices.Values(got)),
+		slices.Sorted(slices.Values(third))) {
 		t.Fatal("another subset_seed gave the same subset")
 	}
 	if info := s.Info(src, sel); info.Size != 7 || info.Classes != 3 {
@@ -118,8 +119,10 @@ func TestBadRequests(t *testing.T) {
 	src := ramp(t, 10)
 	s := NewServer("dataset/test")
 	sel := selection(t, nil)
-	for _, req := range []core.BatchRequest{{Size: 0}, {Size: 4, Index: -1}, {Size: 4, Index: 3}, {Size: 4, Epoch: -1}} {
-		if _, err := s.Batch(context.Background(), src, sel, req); !errors.Is(err, core.ErrInvalidArgument) {
+	for _, req := range []core.BatchRequest{{Size: 0}, {Size: 4, Index: -1}, {Size: 4, Index: 3},
+		{Size: 4, Epoch: -1}} {
+		if _, err := s.Batch(context.Background(), src, sel, req); !errors.Is(err,
+			core.ErrInvalidArgument) {
 			t.Errorf("request %+v: %v", req, err)
 		}
 	}
@@ -128,7 +131,8 @@ func TestBadRequests(t *testing.T) {
 	if _, err := SelectionFrom(d.ID(), cfg, 3); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Errorf("class 3 of 3: %v", err)
 	}
-	if _, err := NewSet([3]int{1, 1, 2}, make([]uint8, 4), []int32{0, 5}, Meta{Classes: 3}); err == nil {
+	if _, err := NewSet([3]int{1, 1, 2}, make([]uint8, 4), []int32{0, 5},
+		Meta{Classes: 3}); err == nil {
 		t.Error("label 5 of 3 classes accepted")
 	}
 }

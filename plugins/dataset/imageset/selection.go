@@ -42,8 +42,9 @@ func SelectionFrom(component string, cfg core.Config, classes int) (Selection, e
 	for _, s := range cfg.Strings("classes") {
 		c, err := strconv.Atoi(s)
 		if err != nil || c < 0 || c >= classes {
-			return Selection{}, fmt.Errorf("%w: %s: parameter \"classes\": %q is not a class index "+
-				"in [0, %d)", core.ErrInvalidArgument, component, s, classes)
+			return Selection{},
+				fmt.Errorf("%w: %s: parameter \"classes\": %q is not a class index "+
+					"in [0, %d)", core.ErrInvalidArgument, component, s, classes)
 		}
 		if !slices.Contains(sel.Classes, c) {
 			sel.Classes = append(sel.Classes, c)

@@ -48,7 +48,9 @@ func (s *Server) Info(src Source, sel Selection) core.DatasetInfo {
 // Batch serves req from src under sel: samples [Index*Size, (Index+1)*Size)
 // of the epoch's order, scaled from bytes to [-1, 1], with labels. The last
 // batch of an epoch may be shorter; a batch past the end is an error.
-func (s *Server) Batch(ctx context.Context, src Source, sel Selection, req core.BatchRequest) (*core.Batch, error) {
+func (s *Server) Batch(
+	ctx context.Context, src Source, sel Selection, req core.BatchRequest,
+) (*core.Batch, error) {
 	if req.Size <= 0 || req.Index < 0 || req.Epoch < 0 {
 		return nil, fmt.Errorf("%w: %s: batch request needs size > 0, index >= 0 and epoch >= 0 "+
 			"(got size %d, index %d, epoch %d)", core.ErrInvalidArgument, s.component,

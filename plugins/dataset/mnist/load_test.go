@@ -121,9 +121,11 @@ func TestLoadBadFiles(t *testing.T) {
 			tt.images(t, paths["images"])
 			tt.labels(t, paths["labels"])
 			_, err := Load(paths["images"], paths["labels"], New().classNames)
-			if !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(), paths[tt.bad]) ||
+			if !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(),
+				paths[tt.bad]) ||
 				!strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error %v: want ErrInvalidArgument naming %s and %q", err, paths[tt.bad], tt.want)
+				t.Fatalf("error %v: want ErrInvalidArgument naming %s and %q", err, paths[tt.bad],
+					tt.want)
 			}
 		})
 	}

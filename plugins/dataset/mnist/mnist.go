@@ -75,7 +75,9 @@ func (d *Dataset) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch
 }
 
 // open resolves cfg and returns the decoded split.
-func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (imageset.Source, imageset.Selection, error) {
+func (d *Dataset) open(
+	ctx context.Context, cfg core.Config, split core.Split,
+) (imageset.Source, imageset.Selection, error) {
 	desc, _ := d.Describe(ctx)
 	cfg, err := desc.Resolve(cfg)
 	if err != nil {
@@ -119,7 +121,8 @@ func filePrefix(split core.Split) (string, error) {
 	case core.SplitTest:
 		return "t10k", nil
 	}
-	return "", fmt.Errorf("%w: unknown split %q (want train or test)", core.ErrInvalidArgument, split)
+	return "", fmt.Errorf("%w: unknown split %q (want train or test)", core.ErrInvalidArgument,
+		split)
 }
 
 // find returns base.gz or base in dir, whichever exists, gzip first.

@@ -105,7 +105,8 @@ func TestBatchesDeterministicAndShuffled(t *testing.T) {
 	ctx := context.Background()
 	ds := New()
 	cfg := core.Config{"data_dir": fetched(t, "mnist"), "classes": "3,1", "subset": 1000}
-	req := core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 7, Epoch: 2, Index: 3, Size: 64}
+	req := core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 7, Epoch: 2, Index: 3,
+		Size: 64}
 
 	a, err := ds.Batch(ctx, req)
 	if err != nil {
@@ -165,7 +166,8 @@ func f32bytes(v []float32) []byte {
 }
 
 func TestMissingFilesSayHowToFetch(t *testing.T) {
-	_, err := New().Info(context.Background(), core.Config{"data_dir": t.TempDir()}, core.SplitTrain)
+	_, err := New().Info(context.Background(), core.Config{"data_dir": t.TempDir()},
+		core.SplitTrain)
 	want := []string{"ndalab data fetch mnist", "train-images-idx3-ubyte.gz", "looked in"}
 	for _, w := range want {
 		if err == nil || !strings.Contains(err.Error(), w) {
@@ -191,7 +193,8 @@ func TestBadConfig(t *testing.T) {
 	if _, err := New().Info(ctx, core.Config{"data_dir": dir}, "validation"); err == nil {
 		t.Error("unknown split: no error")
 	}
-	req := core.BatchRequest{Config: core.Config{"data_dir": dir}, Split: core.SplitTest, Size: 64, Index: 157}
+	req := core.BatchRequest{Config: core.Config{"data_dir": dir}, Split: core.SplitTest,
+		Size: 64, Index: 157}
 	if _, err := New().Batch(ctx, req); err == nil {
 		t.Error("batch past the end: no error")
 	}
@@ -217,7 +220,8 @@ func BenchmarkBatch64(b *testing.B) {
 	}
 	i := 0
 	for b.Loop() {
-		req := core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 1, Index: i % 900, Size: 64}
+		req := core.BatchRequest{Config: cfg, Split: core.SplitTrain, Seed: 1, Index: i % 900,
+			Size: 64}
 		if _, err := ds.Batch(ctx, req); err != nil {
 			b.Fatal(err)
 		}

@@ -27,9 +27,11 @@ func New() *Dataset {
 // Describe implements core.Component.
 func (d *Dataset) Describe(context.Context) (*core.Descriptor, error) {
 	params := append(GeometryParams(),
-		core.Param{Name: "train_size", Type: core.TypeInt, Default: 50000, Min: core.Bound(1), Max: core.Bound(1e8),
+		core.Param{Name: "train_size", Type: core.TypeInt, Default: 50000, Min: core.Bound(1),
+			Max: core.Bound(1e8),
 			Doc: "points in the train split"},
-		core.Param{Name: "test_size", Type: core.TypeInt, Default: 10000, Min: core.Bound(1), Max: core.Bound(1e8),
+		core.Param{Name: "test_size", Type: core.TypeInt, Default: 10000, Min: core.Bound(1),
+			Max: core.Bound(1e8),
 			Doc: "points in the test split"},
 		core.Param{Name: "data_seed", Type: core.TypeInt, Default: 0,
 			Doc: "seed of the points themselves; the training seed only shuffles"},
@@ -58,7 +60,9 @@ func (d *Dataset) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch
 	return d.server.Batch(ctx, src, sel, req)
 }
 
-func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (*points, imageset.Selection, error) {
+func (d *Dataset) open(
+	ctx context.Context, cfg core.Config, split core.Split,
+) (*points, imageset.Selection, error) {
 	desc, _ := d.Describe(ctx)
 	cfg, err := desc.Resolve(cfg)
 	if err != nil {
@@ -79,8 +83,9 @@ func (d *Dataset) open(ctx context.Context, cfg core.Config, split core.Split) (
 	case core.SplitTest:
 		n = cfg.Int("test_size")
 	default:
-		return nil, imageset.Selection{}, fmt.Errorf("%w: dataset toy2d: unknown split %q (want train or test)",
-			core.ErrInvalidArgument, split)
+		return nil, imageset.Selection{},
+			fmt.Errorf("%w: dataset toy2d: unknown split %q (want train or test)",
+				core.ErrInvalidArgument, split)
 	}
 	seed := int64(cfg.Int("data_seed"))
 	key := fmt.Sprintf("%+v/%s/%d/%d", g, split, n, seed)

@@ -45,11 +45,13 @@ type Geometry struct {
 // give them the same values.
 func GeometryParams() []core.Param {
 	return []core.Param{
-		{Name: "layout", Type: core.TypeString, Default: LayoutRing, Enum: []string{LayoutRing, LayoutGrid},
+		{Name: "layout", Type: core.TypeString, Default: LayoutRing, Enum: []string{LayoutRing,
+			LayoutGrid},
 			Doc: "ring: modes on a circle, centre disc forbidden; grid: k×k modes, gaps forbidden"},
 		{Name: "modes", Type: core.TypeInt, Default: 8, Min: core.Bound(2), Max: core.Bound(10000),
 			Doc: "number of Gaussians; a square number (e.g. 25) for grid"},
-		{Name: "radius", Type: core.TypeFloat, Default: 0.8, Min: core.Bound(1e-6), Max: core.Bound(1e6),
+		{Name: "radius", Type: core.TypeFloat, Default: 0.8, Min: core.Bound(1e-6),
+			Max: core.Bound(1e6),
 			Doc: "ring radius, or half the side of the grid"},
 		{Name: "std", Type: core.TypeFloat, Default: 0.02, Min: core.Bound(0), Max: core.Bound(1e6),
 			Doc: "standard deviation of each Gaussian"},
@@ -68,7 +70,8 @@ func (g Geometry) Validate() error {
 	switch g.Layout {
 	case LayoutRing:
 		if g.Modes < 2 {
-			return fmt.Errorf("%w: toy2d: a ring needs at least 2 modes, not %d", core.ErrInvalidArgument, g.Modes)
+			return fmt.Errorf("%w: toy2d: a ring needs at least 2 modes, not %d",
+				core.ErrInvalidArgument, g.Modes)
 		}
 	case LayoutGrid:
 		if k := g.side(); k < 2 || k*k != g.Modes {
@@ -76,7 +79,8 @@ func (g Geometry) Validate() error {
 				"of modes (4, 9, 16, 25, ...), not %d", core.ErrInvalidArgument, g.Modes)
 		}
 	default:
-		return fmt.Errorf("%w: toy2d: unknown layout %q (want ring or grid)", core.ErrInvalidArgument, g.Layout)
+		return fmt.Errorf("%w: toy2d: unknown layout %q (want ring or grid)",
+			core.ErrInvalidArgument, g.Layout)
 	}
 	if !(g.Radius > 0) || !(g.Std >= 0) {
 		return fmt.Errorf("%w: toy2d: radius %v and std %v must be positive",

@@ -32,7 +32,8 @@ func drawPoints(g Geometry, split core.Split, n int, seed int64) *points {
 	}
 	// The data are a function of their parameters; hash those.
 	sum := sha256.Sum256(fmt.Appendf(nil, "toy2d/%+v/%s/%d/%d", g, split, n, seed))
-	p.meta = imageset.Meta{Classes: g.Modes, ClassNames: names, Checksum: "sha256:" + hex.EncodeToString(sum[:])}
+	p.meta = imageset.Meta{Classes: g.Modes, ClassNames: names,
+		Checksum: "sha256:" + hex.EncodeToString(sum[:])}
 	return p
 }
 

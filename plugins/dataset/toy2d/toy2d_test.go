@@ -16,11 +16,14 @@ var (
 	grid = Geometry{Layout: LayoutGrid, Modes: 25, Radius: 0.8, Std: 0.02}
 )
 
-func near(a, b [2]float64) bool { return math.Abs(a[0]-b[0]) < 1e-12 && math.Abs(a[1]-b[1]) < 1e-12 }
+func near(a, b [2]float64) bool {
+	return math.Abs(a[0]-b[0]) < 1e-12 && math.Abs(a[1]-b[1]) < 1e-12
+}
 
 func TestCentres(t *testing.T) {
 	rc := ring.Centres()
-	if !near(rc[0], [2]float64{0.8, 0}) || !near(rc[2], [2]float64{0, 0.8}) || !near(rc[4], [2]float64{-0.8, 0}) {
+	if !near(rc[0], [2]float64{0.8, 0}) || !near(rc[2], [2]float64{0, 0.8}) || !near(rc[4],
+		[2]float64{-0.8, 0}) {
 		t.Errorf("ring centres %v", rc)
 	}
 	gc := grid.Centres()
@@ -117,7 +120,8 @@ func TestSplitsDifferAndRepeat(t *testing.T) {
 	if !slices.Equal(a.Data, b.Data) || slices.Equal(a.Data, c.Data) {
 		t.Fatal("want the same batch for the same request and another for the test split")
 	}
-	if _, err := New().Info(ctx, core.Config{"layout": "grid", "modes": 8}, core.SplitTrain); !errors.Is(err, core.ErrInvalidArgument) {
+	if _, err := New().Info(ctx, core.Config{"layout": "grid", "modes": 8},
+		core.SplitTrain); !errors.Is(err, core.ErrInvalidArgument) {
 		t.Fatalf("grid of 8 modes: %v", err)
 	}
 }
@@ -130,7 +134,8 @@ func TestForbiddenAugmentation(t *testing.T) {
 		out := augtest.Apply(t, NewForbidden(), req, in)
 		for i := range out.N() {
 			if !g.Forbidden(float64(out.Data[2*i]), float64(out.Data[2*i+1])) {
-				t.Fatalf("%s: negative %d (%v, %v) is not forbidden", g.Layout, i, out.Data[2*i], out.Data[2*i+1])
+				t.Fatalf("%s: negative %d (%v, %v) is not forbidden", g.Layout, i, out.Data[2*i],
+					out.Data[2*i+1])
 			}
 		}
 		if !slices.Equal(out.Labels, in.Labels) {
@@ -143,7 +148,8 @@ func TestForbiddenAugmentation(t *testing.T) {
 			t.Fatal("want the same points for the same step, others for the next")
 		}
 	}
-	_, err := NewForbidden().Apply(context.Background(), core.AugmentRequest{}, augtest.Noise(1, 2, 1, 28, 28))
+	_, err := NewForbidden().Apply(context.Background(), core.AugmentRequest{}, augtest.Noise(1,
+		2, 1, 28, 28))
 	if !errors.Is(err, core.ErrInvalidArgument) {
 		t.Fatalf("images instead of points: %v", err)
 	}
