@@ -157,7 +157,8 @@ func summarize(w io.Writer, outcomes []runner.Outcome) int {
 	counts := map[string]int{}
 	failed := 0
 	for _, o := range outcomes {
-		if o.Cell == nil {
+		if o.Cell == nil || o.Status == "" {
+			counts["not started"]++
 			continue
 		}
 		counts[o.Status]++
@@ -167,7 +168,7 @@ func summarize(w io.Writer, outcomes []runner.Outcome) int {
 		}
 	}
 	var parts []string
-	for _, s := range append(slices.Clone(results.Statuses), runner.StatusSkipped) {
+	for _, s := range append(slices.Clone(results.Statuses), runner.StatusSkipped, "not started") {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}
