@@ -48,12 +48,20 @@ func (v *View) Apply(ctx context.Context, req core.AugmentRequest, in *core.Batc
 	return out, nil
 }
 
-// The views.
-func NewCrop() *View      { return &View{op: cropOp()} }
-func NewFlip() *View      { return &View{op: flipOp()} }
-func NewJitter() *View    { return &View{op: jitterOp()} }
+// NewCrop returns the crop view: a random resized crop.
+func NewCrop() *View { return &View{op: cropOp()} }
+
+// NewFlip returns the flip view: a random horizontal flip.
+func NewFlip() *View { return &View{op: flipOp()} }
+
+// NewJitter returns the jitter view: random brightness and contrast.
+func NewJitter() *View { return &View{op: jitterOp()} }
+
+// NewGrayscale returns the grayscale view: colour dropped at random.
 func NewGrayscale() *View { return &View{op: grayscaleOp()} }
-func NewBlur() *View      { return &View{op: blurOp()} }
+
+// NewBlur returns the blur view: a Gaussian blur of random sigma.
+func NewBlur() *View { return &View{op: blurOp()} }
 
 // probability declares the usual "p" parameter.
 func probability(def float64, doc string) core.Param {
