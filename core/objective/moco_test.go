@@ -21,9 +21,11 @@ func TestMoCoSteps(t *testing.T) {
 		}
 	}
 	encoder := func(ps *backend.Params) *backend.Linear {
-		return backend.NewLinear(ps, "fc", backend.LinearConfig{In: in, Out: dim, Init: backend.Normal(0.5)})
+		cfg := backend.LinearConfig{In: in, Out: dim, Init: backend.Normal(0.5)}
+		return backend.NewLinear(ps, "fc", cfg)
 	}
-	qps, kps := backend.NewParams("query", tensor.Float32, 1), backend.NewParams("key", tensor.Float32, 2)
+	qps := backend.NewParams("query", tensor.Float32, 1)
+	kps := backend.NewParams("key", tensor.Float32, 2)
 	qEnc, kEnc := encoder(qps), encoder(kps)
 	must(MomentumUpdate(kps, qps, 0)) // the key encoder starts as a copy
 	queue, err := NewQueue("moco", size, dim, tensor.Float32, 3)
