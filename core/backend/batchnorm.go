@@ -51,10 +51,10 @@ func (bn *BatchNorm) Forward(g *Graph, x *gorgonia.Node) (*gorgonia.Node, error)
 	if err != nil || bn.Gamma == nil {
 		return y, err
 	}
-	if y, err = Scale(g, y, g.Param(bn.Gamma)); err != nil {
+	if y, err = Scale(y, g.Param(bn.Gamma)); err != nil {
 		return nil, err
 	}
-	return Shift(g, y, g.Param(bn.Beta))
+	return Shift(y, g.Param(bn.Beta))
 }
 
 // Normalize standardises x without the affine part.
@@ -138,8 +138,8 @@ func (cbn *ConditionalBatchNorm) Forward(g *Graph, x, labels *gorgonia.Node) (
 	if err != nil {
 		return nil, err
 	}
-	if y, err = Scale(g, y, gain); err != nil {
+	if y, err = Scale(y, gain); err != nil {
 		return nil, err
 	}
-	return Shift(g, y, bias)
+	return Shift(y, bias)
 }

@@ -89,13 +89,13 @@ func Flatten(x *gorgonia.Node) (*gorgonia.Node, error) {
 
 // Shift adds a per-channel bias to x N×C×…: b is C, or N×C for a
 // per-sample bias (class-conditional batch norm).
-func Shift(_ *Graph, x, b *gorgonia.Node) (*gorgonia.Node, error) {
+func Shift(x, b *gorgonia.Node) (*gorgonia.Node, error) {
 	return gorgonia.ApplyOp(chanOp{perSample: b.Dims() == 2, dims: x.Dims()}, x, b)
 }
 
 // Scale multiplies x N×C×… by a per-channel gain: s is C, or N×C per
 // sample.
-func Scale(_ *Graph, x, s *gorgonia.Node) (*gorgonia.Node, error) {
+func Scale(x, s *gorgonia.Node) (*gorgonia.Node, error) {
 	return gorgonia.ApplyOp(chanOp{mul: true, perSample: s.Dims() == 2, dims: x.Dims()}, x, s)
 }
 
@@ -107,7 +107,7 @@ func biasAndActivate(g *Graph, y *gorgonia.Node, b *Param, act Activation, slope
 	case b == nil:
 		return activate(y, act, slope)
 	case act == NoActivation:
-		return Shift(g, y, g.Param(b))
+		return Shift(y, g.Param(b))
 	}
 	return ShiftActivate(y, g.Param(b), act, slope)
 }
