@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -153,5 +154,70 @@ func TestConditionalBatchNormUsesLabels(t *testing.T) {
 	_ = labels.SetLabels([]int32{0, 3, 1})
 	if err := g.Run(); err == nil {
 		t.Errorf("label 3 of a 3-class table: no error")
+	}
+}
+
+// TestBatchNormTracksIntermediate: running statistics of a batch norm deep
+// in a graph with a backward pass match the statistics of its input worked
+// out by hand, so the machine's memory reuse does not corrupt what the
+// after-run hook reads.
+func TestBatchNormTracksIntermediate(t *testing.T) {
+	const n, in = 6, 5
+	ps := NewParams("BN", tensor.Float32, 4)
+	l := NewLinear(ps, "fc", LinearConfig{In: in, Out: 2 * 2 * 2, Init: Normal(0.5)})
+	SetFloat64s(l.B.Value, []float64{0.1, 0.2, 0.3, 0.4, -0.1, -0.2, -0.3, -0.4})
+	bn := NewBatchNorm(ps, "bn", 2)
+	g, err := NewGraph(GraphOptions{Mode: Mode{Train: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := g.Input("x", n, in)
+	h, err := l.Forward(g, x.Node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = gorgonia.Must(gorgonia.Reshape(h, []int{n, 2, 2, 2}))
+	h, err = bn.Forward(g, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err = Tanh(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := gorgonia.Must(gorgonia.Mean(gorgonia.Must(gorgonia.Square(h))))
+	if err := g.Compile(loss, ps.Trainable()...); err != nil {
+		t.Fatal(err)
+	}
+	xs := make([]float32, n*in)
+	for i := range xs {
+		xs[i] = float32(math.Sin(float64(i)))
+	}
+	_ = x.Set(xs)
+	if err := g.Run(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The linear output by hand, channel c = feature / 4.
+	w, b := Float64s(l.W.Value), Float64s(l.B.Value)
+	for c := range 2 {
+		var vals []float64
+		for i := range n {
+			for f := c * 4; f < (c+1)*4; f++ {
+				s := b[f]
+				for j := range in {
+					s += float64(xs[i*in+j]) * w[f*in+j]
+				}
+				vals = append(vals, s)
+			}
+		}
+		var mean float64
+		for _, v := range vals {
+			mean += v
+		}
+		mean /= float64(len(vals))
+		if got := float64(bn.Mean.Value.Float32s()[c]); math.Abs(got-0.1*mean) > 1e-5 {
+			t.Errorf("running mean %d = %g, want %g", c, got, 0.1*mean)
+		}
 	}
 }
