@@ -52,10 +52,12 @@ func NewJSONProgress(w io.Writer) *JSONProgress {
 func (p *JSONProgress) Report(e Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e.Kind == "step" && e.Time.Sub(p.last[e.Cell]) < p.Every && e.Step != e.Steps {
-		return
+	if e.Kind == "step" {
+		if e.Time.Sub(p.last[e.Cell]) < p.Every && e.Step != e.Steps {
+			return
+		}
+		p.last[e.Cell] = e.Time
 	}
-	p.last[e.Cell] = e.Time
 	clean(e.Loss)
 	clean(e.Best)
 	b, err := json.Marshal(e)
@@ -84,7 +86,8 @@ type TextProgress struct {
 	Terminal bool
 	Every    time.Duration
 	last     map[string]time.Time
-	open     bool // a line is drawn without its newline
+	open     bool   // a line is drawn without its newline
+	openCell string // whose line is open
 }
 
 // NewTextProgress returns a reporter for people writing to w.
@@ -100,10 +103,12 @@ func NewTextProgress(w io.Writer, terminal bool) *TextProgress {
 func (p *TextProgress) Report(e Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e.Kind == "step" && e.Time.Sub(p.last[e.Cell]) < p.Every {
-		return
+	if e.Kind == "step" {
+		if e.Time.Sub(p.last[e.Cell]) < p.Every && e.Step != e.Steps {
+			return
+		}
+		p.last[e.Cell] = e.Time
 	}
-	p.last[e.Cell] = e.Time
 	var line string
 	switch e.Kind {
 	case "step", "eval":
@@ -118,8 +123,11 @@ func (p *TextProgress) Report(e Event) {
 			values(" best ", e.Best), suffix(e.Msg))
 	}
 	if p.Terminal && (e.Kind == "step" || e.Kind == "eval") {
+		if p.open && p.openCell != e.Cell {
+			fmt.Fprintln(p.w) // another run's line: keep it, start a new one
+		}
 		fmt.Fprintf(p.w, "\r\033[K%s", line)
-		p.open = true
+		p.open, p.openCell = true, e.Cell
 		return
 	}
 	if p.open {
