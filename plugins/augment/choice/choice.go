@@ -1,6 +1,6 @@
 // Package choice is the augmentation that applies one of several named
-// negative augmentations, drawn per batch or per image, each with its
-// default parameters.
+// negative augmentations, drawn per batch or per image, each with the
+// parameters its "params" entries give.
 package choice
 
 import (
@@ -41,13 +41,14 @@ func (*Choice) Describe(context.Context) (*core.Descriptor, error) {
 	slices.Sort(names)
 	return &core.Descriptor{
 		Kind: core.KindAugmentation, Name: "choice", Version: "0.1.0",
-		Doc:   "one of several negative augmentations (default parameters), per batch or per image",
+		Doc:   "one of several negative augmentations, per batch or per image",
 		Roles: []string{core.RoleNegative},
 		Params: []core.Param{
 			{Name: "ops", Type: core.TypeStrings, Default: "jigsaw,stitch,mixup,cutout,cutmix",
 				Enum: names, Doc: "the augmentations to choose from, uniformly"},
 			{Name: "per", Type: core.TypeString, Default: "batch", Enum: []string{"batch", "image"},
 				Doc: "draw one augmentation per batch or one per image"},
+			request.SubParam(),
 		},
 	}, nil
 }
@@ -67,16 +68,27 @@ func (c *Choice) Apply(ctx context.Context, req core.AugmentRequest, in *core.Ba
 			desc.ID())
 	}
 	all := ops()
-	sub := core.AugmentRequest{Role: core.RoleNegative, Seed: req.Seed, Step: req.Step}
+	inner := map[string]*core.Descriptor{}
+	for name, a := range all {
+		inner[name], _ = a.Describe(ctx)
+	}
+	configs, err := request.SubConfigs(desc.ID(), cfg.Strings("params"), inner)
+	if err != nil {
+		return nil, err
+	}
 	r := request.Rand(desc, req, "choice")
-
-	if cfg.String("per") == "batch" {
-		name := names[r.IntN(len(names))]
+	apply := func(name string) (*core.Batch, error) {
+		sub := core.AugmentRequest{Config: configs[name], Role: core.RoleNegative,
+			Seed: req.Seed, Step: req.Step}
 		out, err := all[name].Apply(ctx, sub, in)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", desc.ID(), err)
 		}
 		return out, nil
+	}
+
+	if cfg.String("per") == "batch" {
+		return apply(names[r.IntN(len(names))])
 	}
 
 	// Per image: run each augmentation some image needs on the whole batch,
@@ -90,8 +102,8 @@ func (c *Choice) Apply(ctx context.Context, req core.AugmentRequest, in *core.Ba
 	for i, name := range pick {
 		b, ok := done[name]
 		if !ok {
-			if b, err = all[name].Apply(ctx, sub, in); err != nil {
-				return nil, fmt.Errorf("%s: %w", desc.ID(), err)
+			if b, err = apply(name); err != nil {
+				return nil, err
 			}
 			done[name] = b
 		}

@@ -2,6 +2,7 @@ package choice
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ndalab/ndalab/core"
@@ -66,3 +67,19 @@ func TestPerImage(t *testing.T) {
 func BenchmarkApply(b *testing.B) { augtest.Bench(b, New(), core.Config{}) }
 
 func BenchmarkApplyPerImage(b *testing.B) { augtest.Bench(b, New(), core.Config{"per": "image"}) }
+
+func TestInnerParams(t *testing.T) {
+	in := augtest.Noise(1, 6, 1, 9, 9)
+	cfg := core.Config{"ops": "jigsaw", "params": "jigsaw.k=3,jigsaw.faithful=true"}
+	req := core.AugmentRequest{Config: cfg, Seed: 2, Step: 5}
+	got := augtest.Apply(t, New(), req, in)
+	direct := augtest.Apply(t, ops()["jigsaw"], core.AugmentRequest{
+		Config: core.Config{"k": 3, "faithful": true}, Role: core.RoleNegative, Seed: 2, Step: 5}, in)
+	if !slices.Equal(got.Data, direct.Data) {
+		t.Fatal("choice with jigsaw.k=3 differs from jigsaw with k=3")
+	}
+	bad := core.AugmentRequest{Config: core.Config{"params": "jigsaw.k=99"}}
+	if _, err := New().Apply(t.Context(), bad, in); err == nil || !strings.Contains(err.Error(), "\"k\"") {
+		t.Fatalf("jigsaw.k=99: %v", err)
+	}
+}

@@ -13,7 +13,7 @@ import (
 func ops() []op { return []op{cropOp(), flipOp(), jitterOp(), grayscaleOp(), blurOp()} }
 
 // Compose is the compose plugin: it applies a list of views in order, each
-// with its default parameters. It has no state.
+// with the parameters its "params" entries give. It has no state.
 type Compose struct{}
 
 // NewCompose returns the compose augmentation.
@@ -27,12 +27,13 @@ func (*Compose) Describe(context.Context) (*core.Descriptor, error) {
 	}
 	return &core.Descriptor{
 		Kind: core.KindAugmentation, Name: "compose", Version: "0.1.0",
-		Doc:   "a chain of positive views in order, each with its defaults (SimCLR-style)",
+		Doc:   "a chain of positive views in order (SimCLR-style)",
 		Roles: []string{core.RolePositive},
 		Params: []core.Param{
 			{Name: "steps", Type: core.TypeStrings, Default: "crop,flip,jitter,grayscale",
 				Enum: names,
 				Doc:  "the views to apply, in order"},
+			request.SubParam(),
 		},
 	}, nil
 }
@@ -50,16 +51,19 @@ func (cp *Compose) Apply(ctx context.Context, req core.AugmentRequest, in *core.
 			desc.ID())
 	}
 	all := ops()
+	inner := map[string]*core.Descriptor{}
+	for _, o := range all {
+		inner[o.name], _ = (&View{op: o}).Describe(ctx)
+	}
+	configs, err := request.SubConfigs(desc.ID(), cfg.Strings("params"), inner)
+	if err != nil {
+		return nil, err
+	}
 	out := in.Clone()
 	c, h, w := in.Shape[1], in.Shape[2], in.Shape[3]
 	for k, name := range steps {
 		o := all[slices.IndexFunc(all, func(o op) bool { return o.name == name })]
-		view := &View{op: o}
-		vd, _ := view.Describe(ctx)
-		vcfg, err := vd.Resolve(nil)
-		if err != nil {
-			return nil, fmt.Errorf("%s: step %s: %w", desc.ID(), name, err)
-		}
+		vcfg := configs[name]
 		// Each step draws from its own stream, so adding a step leaves the
 		// draws of the others unchanged.
 		r := request.Rand(desc, req, fmt.Sprintf("step/%d/%s", k, name))

@@ -175,3 +175,13 @@ func BenchmarkJitter(b *testing.B)    { augtest.Bench(b, NewJitter(), core.Confi
 func BenchmarkGrayscale(b *testing.B) { augtest.Bench(b, NewGrayscale(), core.Config{}) }
 func BenchmarkBlur(b *testing.B)      { augtest.Bench(b, NewBlur(), core.Config{}) }
 func BenchmarkCompose(b *testing.B)   { augtest.Bench(b, NewCompose(), core.Config{}) }
+
+func TestComposeParams(t *testing.T) {
+	in := augtest.Noise(1, 4, 3, 6, 6)
+	cfg := core.Config{"steps": "flip", "params": "flip.p=1"}
+	out := apply(t, NewCompose(), cfg, in)
+	mirrored := apply(t, NewFlip(), core.Config{"p": 1}, in)
+	if !slices.Equal(out.Data, mirrored.Data) {
+		t.Fatal("compose with flip.p=1 does not mirror every image")
+	}
+}

@@ -63,3 +63,27 @@ func TestRandKeys(t *testing.T) {
 		t.Error("step does not change the stream")
 	}
 }
+
+func TestSubConfigs(t *testing.T) {
+	inner := map[string]*core.Descriptor{
+		"rotate": {Kind: core.KindAugmentation, Name: "rotate", Version: "1",
+			Params: []core.Param{{Name: "angles", Type: core.TypeStrings, Default: "90"}}},
+		"jigsaw": {Kind: core.KindAugmentation, Name: "jigsaw", Version: "1",
+			Params: []core.Param{{Name: "k", Type: core.TypeInt, Default: 2}}},
+	}
+	got, err := SubConfigs("augmentation/choice", []string{"rotate.angles=90", "180", "jigsaw.k=3"}, inner)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got["rotate"].Strings("angles"); len(a) != 2 || a[1] != "180" || got["jigsaw"].Int("k") != 3 {
+		t.Fatalf("configs %v", got)
+	}
+	if got, _ := SubConfigs("x", nil, inner); got["jigsaw"].Int("k") != 2 {
+		t.Fatalf("defaults %v", got)
+	}
+	for _, bad := range [][]string{{"180"}, {"cutout.k=1"}, {"jigsaw.k=x"}, {"jigsaw.z=1"}, {"jigsaw=1"}} {
+		if _, err := SubConfigs("x", bad, inner); !errors.Is(err, core.ErrInvalidArgument) {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
