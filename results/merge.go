@@ -113,7 +113,8 @@ func conflictError(conflicts map[string][]string) error {
 	}
 	sort.Strings(ids)
 	var b strings.Builder
-	fmt.Fprintf(&b, "merge: %d run IDs are claimed by different runs; nothing was written:", len(ids))
+	fmt.Fprintf(&b, "merge: %d run IDs are claimed by different runs; nothing was written:",
+		len(ids))
 	for _, id := range ids {
 		fmt.Fprintf(&b, "\n  run %s:", id)
 		for _, c := range conflicts[id] {

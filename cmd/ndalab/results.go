@@ -531,7 +531,8 @@ func resultsMerge(ctx context.Context, e *env, db string, args []string) error {
 	}
 	if *out == "" || len(inputs) == 0 {
 		fs.Usage()
-		return fmt.Errorf("results merge: want input stores and -o OUT: %w", core.ErrInvalidArgument)
+		return fmt.Errorf("results merge: want input stores and -o OUT: %w",
+			core.ErrInvalidArgument)
 	}
 
 	var srcs []*results.Store

@@ -103,7 +103,8 @@ func Curves(ctx context.Context, s *results.Store, spec Spec) ([]Curve, error) {
 		}
 	}
 	if len(groups) == 0 {
-		return nil, fmt.Errorf("plot: no selected run recorded %s: %w", spec.Metric, core.ErrNotFound)
+		return nil, fmt.Errorf("plot: no selected run recorded %s: %w",
+			spec.Metric, core.ErrNotFound)
 	}
 
 	var curves []Curve
@@ -159,7 +160,8 @@ func orNone(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func points(ctx context.Context, s *results.Store, source, runID, name string) ([]results.Point, error) {
+func points(ctx context.Context, s *results.Store, source, runID, name string) (
+	[]results.Point, error) {
 	if source == SourceSeries {
 		return s.Series(ctx, runID, name)
 	}

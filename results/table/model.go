@@ -167,8 +167,9 @@ func Build(spec Spec, in Input) (*Table, error) {
 		}
 		groups[k] = append(groups[k], r)
 	}
-	if len(colKeys) == 0 {
-		colKeys = []string{""}
+	if len(rowKeys) == 0 {
+		return nil, fmt.Errorf("table: no runs match (experiment %q, status %q, where %v): %w",
+			spec.Experiment, spec.Status, spec.Where, core.ErrNotFound)
 	}
 	sortKeys(rowKeys)
 	sortKeys(colKeys)

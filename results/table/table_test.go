@@ -159,11 +159,13 @@ func TestBadSpecs(t *testing.T) {
 		{"mixed settings", Spec{Rows: "aug", Metrics: []string{"fid"}}, "differ in lambda"},
 		{"no rows", Spec{Metrics: []string{"fid"}}, "no row parameter"},
 		{"bad agg", Spec{Rows: "aug", Metrics: []string{"fid"}, Agg: "mean"}, "unknown aggregation"},
+		{"no runs", Spec{Rows: "aug", Metrics: []string{"fid"}, Where: map[string]string{
+			"lambda": "0.75"}}, "no runs match"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(context.Background(), s, tc.spec)
 			if err == nil || !strings.Contains(err.Error(), tc.want) ||
-				!errors.Is(err, core.ErrInvalidArgument) {
+				!errors.Is(err, core.ErrInvalidArgument) && !errors.Is(err, core.ErrNotFound) {
 				t.Fatalf("error %v; want one containing %q", err, tc.want)
 			}
 		})
