@@ -187,6 +187,16 @@ func TestOpenRefuses(t *testing.T) {
 	corrupt := filepath.Join(dir, "corrupt.db")
 	makeCorrupt(t, corrupt)
 
+	// A valid magic string followed by noise: a damaged header.
+	header := filepath.Join(dir, "header.db")
+	noise := []byte(strings.Repeat("SQLite format 3\x00\x10\x00\x01\x01garbage!", 400))
+	os.WriteFile(header, noise, 0o644)
+
+	truncated := filepath.Join(dir, "truncated.db")
+	makeCorrupt(t, truncated)
+	b, _ := os.ReadFile(truncated)
+	os.WriteFile(truncated, b[:4096+1000], 0o644)
+
 	for _, tc := range []struct {
 		path, want string
 		kind       error
@@ -195,6 +205,8 @@ func TestOpenRefuses(t *testing.T) {
 		{foreign, "not an ndalab results database", core.ErrInvalidArgument},
 		{newer, "schema version 99 is newer", core.ErrFailedPrecondition},
 		{corrupt, "corrupt", core.ErrInvalidArgument},
+		{header, "corrupt", core.ErrInvalidArgument},
+		{truncated, "corrupt", core.ErrInvalidArgument},
 	} {
 		t.Run(filepath.Base(tc.path), func(t *testing.T) {
 			before, _ := os.ReadFile(tc.path)
