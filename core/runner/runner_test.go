@@ -15,8 +15,8 @@ import (
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/runner"
 	"github.com/ndalab/ndalab/experiments"
-	"github.com/ndalab/ndalab/plugins/builtin"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
+	"github.com/ndalab/ndalab/plugins/model/mlpgan"
 	"github.com/ndalab/ndalab/results"
 )
 
@@ -325,15 +325,12 @@ func TestCheckBeforeTraining(t *testing.T) {
 	}
 }
 
-// TestToy2DBuiltins runs the toy 2-D GAN end to end on the real built-in
-// data set, negative and metric (and the real mlp-gan once it is built in;
-// until then the fake GAN) into SQLite.
+// TestToy2DBuiltins runs the toy 2-D GAN end to end on the real data set,
+// negative, model and metric, in process, into SQLite.
 func TestToy2DBuiltins(t *testing.T) {
 	e := newEnv(t)
-	model := "toy-gan"
-	if _, err := builtin.Lookup("model/mlp-gan"); err == nil {
-		model = "mlp-gan"
-	}
+	model := "mlp-gan"
+	e.l.extra["model/mlp-gan"] = func() core.Component { return mlpgan.New() }
 	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
 		Out: filepath.Join(e.dir, "out"), Workers: 2})
 	if err != nil {
