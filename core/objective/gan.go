@@ -33,9 +33,9 @@ func ParseLoss(s string) (Loss, error) {
 		s, Hinge, NonSaturating, core.ErrInvalidArgument)
 }
 
-// Lambda checks the NDA weight λ: in [0, 1]; 1 is the baseline (no NDA
+// ValidateLambda checks the NDA weight λ: in [0, 1]; 1 is the baseline (no NDA
 // term); the paper's runs use 0.25.
-func Lambda(lambda float64) error {
+func ValidateLambda(lambda float64) error {
 	if !(lambda >= 0 && lambda <= 1) {
 		return fmt.Errorf("nda lambda %g, want in [0, 1]: %w", lambda, core.ErrInvalidArgument)
 	}
@@ -49,7 +49,7 @@ func Lambda(lambda float64) error {
 // real image it came from (NegativeLabels).
 func DiscriminatorLoss(loss Loss, real, fake, neg *gorgonia.Node, lambda float64) (
 	*gorgonia.Node, error) {
-	if err := Lambda(lambda); err != nil {
+	if err := ValidateLambda(lambda); err != nil {
 		return nil, err
 	}
 	if neg == nil && lambda != 1 {
