@@ -22,10 +22,10 @@ type Options struct {
 }
 
 // Probe is a trained multinomial logistic regression on standardised
-// features: logits = ((x - Mean)/Scale)·W + B.
+// features: logits = ((x - Mean)/Scale)·Wᵀ + B.
 type Probe struct {
 	Mean, Scale []float64  // D values each, from the training features
-	W           *mat.Dense // D×C
+	W           *mat.Dense // C×D: class rows, so logits are long dot products
 	B           []float64  // C
 }
 
@@ -42,7 +42,7 @@ func Train(ctx context.Context, x *mat.Dense, y []int, classes int, o Options) (
 	// Standardise with the training set's moments; a constant feature keeps
 	// scale 1 instead of dividing by zero.
 	p := &Probe{Mean: make([]float64, d), Scale: make([]float64, d),
-		W: mat.NewDense(d, classes, nil), B: make([]float64, classes)}
+		W: mat.NewDense(classes, d, nil), B: make([]float64, classes)}
 	for i := range n {
 		for j, v := range x.RawRowView(i) {
 			p.Mean[j] += v
@@ -69,7 +69,7 @@ func Train(ctx context.Context, x *mat.Dense, y []int, classes int, o Options) (
 	bs := min(o.BatchSize, n)
 	stepsPerEpoch := (n + bs - 1) / bs
 	total := float64(o.Epochs * stepsPerEpoch)
-	vw, vb := mat.NewDense(d, classes, nil), make([]float64, classes)
+	vw, vb := mat.NewDense(classes, d, nil), make([]float64, classes)
 	batch := mat.NewDense(bs, d, nil)
 	labels := make([]int, bs)
 	step := 0
@@ -139,7 +139,7 @@ func (p *Probe) Predict(x *mat.Dense) []int {
 
 func (p *Probe) logits(xs *mat.Dense) *mat.Dense {
 	var z mat.Dense
-	z.Mul(xs, p.W)
+	z.Mul(xs, p.W.T())
 	n, _ := z.Dims()
 	for i := range n {
 		row := z.RawRowView(i)
@@ -150,10 +150,10 @@ func (p *Probe) logits(xs *mat.Dense) *mat.Dense {
 	return &z
 }
 
-// lossGrad returns the mean softmax cross-entropy of logits x·w + b against
-// labels y plus (wd/2)·|w|², and its gradients with respect to w and b:
-// xᵀ(P - Y)/m + wd·w and the column means of P - Y, P the softmax and Y the
-// one-hot labels.
+// lossGrad returns the mean softmax cross-entropy of logits x·wᵀ + b (w is
+// C×D) against labels y plus (wd/2)·|w|², and its gradients with respect to
+// w and b: (P - Y)ᵀx/m + wd·w and the column means of P - Y, P the softmax
+// and Y the one-hot labels.
 func lossGrad(w *mat.Dense, b []float64, x *mat.Dense, y []int,
 	wd float64) (float64, *mat.Dense, []float64) {
 	m, _ := x.Dims()
@@ -187,7 +187,7 @@ func lossGrad(w *mat.Dense, b []float64, x *mat.Dense, y []int,
 	loss /= float64(m)
 
 	var gw mat.Dense
-	gw.Mul(x.T(), p)
+	gw.Mul(p.T(), x)
 	if wd != 0 {
 		gw.Add(&gw, scaled(wd, w))
 		loss += wd / 2 * mat.Norm(w, 2) * mat.Norm(w, 2)

@@ -22,9 +22,9 @@ func TestLossGradFiniteDifferences(t *testing.T) {
 		}
 	}
 	y := []int{0, 2, 1, 1, 0, 2, 2}
-	w := mat.NewDense(d, c, nil)
-	for i := range d {
-		for j := range c {
+	w := mat.NewDense(c, d, nil)
+	for i := range c {
+		for j := range d {
 			w.Set(i, j, r.NormFloat64())
 		}
 	}
@@ -36,8 +36,8 @@ func TestLossGradFiniteDifferences(t *testing.T) {
 		l, _, _ := lossGrad(w, b, x, y, wd)
 		return l
 	}
-	for i := range d {
-		for j := range c {
+	for i := range c {
+		for j := range d {
 			orig := w.At(i, j)
 			w.Set(i, j, orig+h)
 			up := loss()
@@ -66,7 +66,7 @@ func TestLossByHand(t *testing.T) {
 	// Zero weights: every class has probability 1/3, loss ln 3; with
 	// wd = 2 and W = 0 the penalty is 0.
 	x := mat.NewDense(2, 1, []float64{1, -1})
-	w := mat.NewDense(1, 3, nil)
+	w := mat.NewDense(3, 1, nil)
 	l, _, gb := lossGrad(w, make([]float64, 3), x, []int{0, 0}, 2)
 	if math.Abs(l-math.Log(3)) > 1e-12 {
 		t.Errorf("loss = %v, want ln 3", l)
