@@ -10,6 +10,10 @@ import (
 	"gorgonia.org/tensor"
 )
 
+// maxQueue bounds the queue size: the write position is kept in a float32
+// state tensor, exact up to 2²⁴.
+const maxQueue = 1 << 24
+
 // Queue is MoCo's first-in first-out queue of K unit-length keys (K×D),
 // kept as state in its own backend.Params so checkpoints carry it. NDA
 // negatives are never enqueued. Not safe for concurrent use.
@@ -23,9 +27,9 @@ type Queue struct {
 // random unit vectors drawn from seed (as MoCo starts). name prefixes its
 // checkpoint tensors.
 func NewQueue(name string, size, dim int, dtype tensor.Dtype, seed int64) (*Queue, error) {
-	if size < 1 || dim < 1 {
-		return nil, fmt.Errorf("new queue %s: size %d, dim %d, want both >= 1: %w",
-			name, size, dim, core.ErrInvalidArgument)
+	if size < 1 || dim < 1 || size > maxQueue {
+		return nil, fmt.Errorf("new queue %s: size %d, dim %d, want 1 <= size <= %d, dim >= 1: %w",
+			name, size, dim, maxQueue, core.ErrInvalidArgument)
 	}
 	ps := backend.NewParams(name, dtype, seed)
 	q := &Queue{
