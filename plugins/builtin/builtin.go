@@ -30,6 +30,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/ndaregion"
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
 	"github.com/ndalab/ndalab/plugins/model/dcgan"
+	"github.com/ndalab/ndalab/plugins/model/mlpgan"
 )
 
 // Plugin is one built-in component.
@@ -48,6 +49,7 @@ func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
 		{Kind: core.KindModel, Name: "dcgan", New: func() core.Component { return dcgan.New() }},
+		{Kind: core.KindModel, Name: "mlp-gan", New: func() core.Component { return mlpgan.New() }},
 		{Kind: core.KindDataset, Name: "cifar10", New: func() core.Component { return cifar.New10() }},
 		{Kind: core.KindDataset, Name: "cifar100", New: func() core.Component { return cifar.New100() }},
 		{Kind: core.KindDataset, Name: "imagefolder", New: func() core.Component { return imagefolder.New() }},

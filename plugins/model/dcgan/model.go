@@ -16,14 +16,15 @@ const component = "model/" + Name
 // Model is the dcgan model plugin. It serves one goroutine at a time, as
 // the plugin host calls it.
 type Model struct {
+	gan.Plugin // Step, Generate, Score, Embed, Save, Load
+
 	a arch
 	g *generator
 	d *discriminator
-	t *gan.Trainer // nil before Init
 }
 
 // New returns an uninitialised model; Init must come first.
-func New() *Model { return &Model{} }
+func New() *Model { return &Model{Plugin: gan.Plugin{Component: component}} }
 
 // Describe returns the model's descriptor.
 func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
@@ -61,62 +62,6 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)
 	}
-	*m = Model{a: a, g: g, d: d, t: t}
+	*m = Model{Plugin: gan.Plugin{Component: component, T: t}, a: a, g: g, d: d}
 	return nil
-}
-
-func (m *Model) ready(op string) error {
-	if m.t == nil {
-		return fmt.Errorf("%s %s: %w: call Init first", op, component, core.ErrFailedPrecondition)
-	}
-	return nil
-}
-
-// Step runs one D update (core.PhaseD) or one G update (core.PhaseG).
-func (m *Model) Step(ctx context.Context, req core.StepRequest) (core.StepResult, error) {
-	if err := m.ready("step"); err != nil {
-		return nil, err
-	}
-	return m.t.Step(ctx, req)
-}
-
-// Generate draws req.N images with G in evaluation mode, from the EMA
-// weights when req.EMA and the model keeps them.
-func (m *Model) Generate(ctx context.Context, req core.GenerateRequest) (*core.Batch, error) {
-	if err := m.ready("generate"); err != nil {
-		return nil, err
-	}
-	return m.t.Generate(ctx, req)
-}
-
-// Score returns D's raw logits, N×1×1×1.
-func (m *Model) Score(ctx context.Context, in *core.Batch) (*core.Batch, error) {
-	if err := m.ready("score"); err != nil {
-		return nil, err
-	}
-	return m.t.Score(ctx, in)
-}
-
-// Embed returns D's features (its last convolution's output), N×feat×1×1.
-func (m *Model) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) {
-	if err := m.ready("embed"); err != nil {
-		return nil, err
-	}
-	return m.t.Embed(ctx, in)
-}
-
-// Save returns a checkpoint in the backend's format.
-func (m *Model) Save(ctx context.Context) ([]byte, error) {
-	if err := m.ready("save"); err != nil {
-		return nil, err
-	}
-	return m.t.Save(ctx)
-}
-
-// Load restores a checkpoint of the same architecture.
-func (m *Model) Load(ctx context.Context, data []byte) error {
-	if err := m.ready("load"); err != nil {
-		return err
-	}
-	return m.t.Load(ctx, data)
 }

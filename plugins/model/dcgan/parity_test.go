@@ -54,7 +54,7 @@ func TestParityWithPyTorch(t *testing.T) {
 		tensors[nt.Name] = slices.Clone(nt.T.Float32s())
 	}
 	in["tensors"] = tensors
-	z, _ := m.t.Noise(m.t.Seed, 0, "z", n)
+	z, _ := m.T.Noise(m.T.Seed, 0, "z", n)
 	in["z"] = slices.Clone(z)
 
 	dir := t.TempDir()
@@ -87,7 +87,7 @@ func TestParityWithPyTorch(t *testing.T) {
 	// After Adam's first step its first moment is (1-β1)·g: read the
 	// gradients back from there.
 	got := map[string][]float64{}
-	for _, nt := range append(m.t.OptD.Tensors(), m.t.OptG.Tensors()...) {
+	for _, nt := range append(m.T.OptD.Tensors(), m.T.OptG.Tensors()...) {
 		set, param, ok := strings.Cut(nt.Name, "/adam.m/")
 		if !ok {
 			continue

@@ -5,11 +5,13 @@ import (
 	"github.com/ndalab/ndalab/core/backend/kernels"
 )
 
-// Linear is y = x·Wᵀ + b on n×In rows, W Out×In (PyTorch's layout).
+// Linear is y = act(x·Wᵀ + b) on n×In rows, W Out×In (PyTorch's layout).
 type Linear struct {
 	In, Out int
 	W, B    *Param        // B is nil without bias
 	SN      *SpectralNorm // nil without spectral norm
+	Act     kernels.Activation
+	Slope   float32 // LeakyReLU's negative slope
 
 	net   *Net
 	x     []float32
@@ -24,6 +26,12 @@ func NewLinear(net *Net, name string, in, out int, bias bool, std float64) *Line
 	if bias {
 		l.B = net.Weight(name+".b", backend.Constant(0), out)
 	}
+	return l
+}
+
+// WithAct sets the fused activation and returns l.
+func (l *Linear) WithAct(act kernels.Activation, slope float32) *Linear {
+	l.Act, l.Slope = act, slope
 	return l
 }
 
@@ -46,12 +54,18 @@ func (l *Linear) Forward(n int, x []float32) []float32 {
 		b = l.B.W
 	}
 	kernels.LinearForward(l.net.Workers, n, l.In, l.Out, x, l.weight(), b, l.y)
+	if l.Act != kernels.Identity {
+		kernels.BiasActivate(l.Act, l.Slope, n, l.Out, 1, nil, l.y)
+	}
 	return l.y
 }
 
 // Backward adds the weight gradients when needW and returns the input
-// gradient when needX (else nil).
+// gradient when needX (else nil). With an activation it overwrites dy.
 func (l *Linear) Backward(dy []float32, needX, needW bool) []float32 {
+	if l.Act != kernels.Identity {
+		kernels.ActivateBackward(l.Act, l.Slope, l.n, l.Out, 1, l.y, dy, nil)
+	}
 	if needW {
 		var db []float32
 		if l.B != nil {
