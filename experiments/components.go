@@ -17,7 +17,8 @@ import (
 
 // descriptor returns the cached descriptor of kind/name, or nil when there
 // is no describer.
-func (d *decoder) descriptor(ctx context.Context, kind core.Kind, name string) (*core.Descriptor, error) {
+func (d *decoder) descriptor(ctx context.Context, kind core.Kind, name string) (*core.Descriptor,
+	error) {
 	if d.describe == nil {
 		return nil, nil
 	}
@@ -44,7 +45,10 @@ func (d *decoder) component(ctx context.Context, rc *rawCell, sec string, kind c
 		}
 		return runner.Component{Name: name, Params: core.Config{}}, nil
 	}
-	return d.resolve(ctx, kind, name, params, sec, func(key string) string { return d.where(rc, key) })
+	return d.resolve(ctx, kind, name, params, sec, func(key string) string {
+		return d.where(rc,
+			key)
+	})
 }
 
 // resolve checks params against the descriptor of kind/name and fills its
@@ -56,7 +60,8 @@ func (d *decoder) resolve(ctx context.Context, kind core.Kind, name string, para
 	}
 	desc, err := d.descriptor(ctx, kind, name)
 	if err != nil {
-		return runner.Component{}, keyError(where(path+".name"), path+".name", "%s/%s: %v", kind, name, err)
+		return runner.Component{}, keyError(where(path+".name"), path+".name", "%s/%s: %v", kind,
+			name, err)
 	}
 	if desc == nil {
 		return runner.Component{Name: name, Params: params}, nil
@@ -69,7 +74,8 @@ func (d *decoder) resolve(ctx context.Context, kind core.Kind, name string, para
 			for i, dp := range desc.Params {
 				known[i] = dp.Name
 			}
-			return runner.Component{}, keyError(where(key), key, "%s has no parameter %q (known: %s)",
+			return runner.Component{}, keyError(where(key), key,
+				"%s has no parameter %q (known: %s)",
 				desc.ID(), p, strings.Join(known, ", "))
 		}
 		if _, err := decl.Convert(params[p]); err != nil {
@@ -96,7 +102,8 @@ func (d *decoder) listComponent(ctx context.Context, rc *rawCell, path string, k
 		maps.IntfaceKeysToStrings(x)
 		name, _ := x["name"].(string)
 		if name == "" {
-			return runner.Component{}, keyError(where(path), path+".name", "want a %s plugin name", kind)
+			return runner.Component{}, keyError(where(path), path+".name",
+				"want a %s plugin name", kind)
 		}
 		var params core.Config
 		for k, pv := range x {
@@ -116,13 +123,15 @@ func (d *decoder) listComponent(ctx context.Context, rc *rawCell, path string, k
 		}
 		return d.resolve(ctx, kind, name, params, path, where)
 	}
-	return runner.Component{}, keyError(where(path), path, "want a %s name or {name, params}, got %T",
+	return runner.Component{}, keyError(where(path), path,
+		"want a %s name or {name, params}, got %T",
 		kind, v)
 }
 
 // oodSets reads anomaly.ood: each entry {name, dataset: {...}} or
 // {name, augmentation: {...}}.
-func (d *decoder) oodSets(ctx context.Context, rc *rawCell, cell *runner.Cell, list []any) ([]any, error) {
+func (d *decoder) oodSets(ctx context.Context, rc *rawCell, cell *runner.Cell, list []any) ([]any,
+	error) {
 	var canon []any
 	names := map[string]bool{}
 	for i, v := range list {
@@ -130,7 +139,8 @@ func (d *decoder) oodSets(ctx context.Context, rc *rawCell, cell *runner.Cell, l
 		where := d.where(rc, keyOOD)
 		m, ok := v.(map[string]any)
 		if !ok {
-			return nil, keyError(where, path, "want {name, dataset: {...}} or {name, augmentation: {...}}")
+			return nil, keyError(where, path,
+				"want {name, dataset: {...}} or {name, augmentation: {...}}")
 		}
 		maps.IntfaceKeysToStrings(m)
 		set := runner.OODSet{}
@@ -159,7 +169,8 @@ func (d *decoder) oodSets(ctx context.Context, rc *rawCell, cell *runner.Cell, l
 				}
 				entry[k] = map[string]any{"name": c.Name, "params": nonNil(c.Params)}
 			default:
-				return nil, keyError(where, path+"."+k, "unknown key (known: name, dataset, augmentation)")
+				return nil, keyError(where, path+"."+k,
+					"unknown key (known: name, dataset, augmentation)")
 			}
 		}
 		if set.Dataset.Set() == set.Augmentation.Set() {
@@ -199,7 +210,8 @@ func (d *decoder) checkTask(rc *rawCell, c *runner.Cell) error {
 			"task anomaly needs at least one out-of-distribution set"))
 	}
 	if c.Features.Checkpoint != "" && !c.Features.Model.Set() {
-		errs = append(errs, keyError(file, "features.model.name", "features.checkpoint is set but no model"))
+		errs = append(errs, keyError(file, "features.model.name",
+			"features.checkpoint is set but no model"))
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -224,7 +236,8 @@ func (d *decoder) checkTask(rc *rawCell, c *runner.Cell) error {
 		has  []string
 	}{
 		{"model.name", core.KindModel, c.Model.Name, caps[c.Task]},
-		{"augmentation.name", core.KindAugmentation, c.Augmentation.Name, []string{core.RoleNegative}},
+		{"augmentation.name", core.KindAugmentation, c.Augmentation.Name,
+			[]string{core.RoleNegative}},
 		{"views.name", core.KindAugmentation, c.Views.Name, []string{core.RolePositive}},
 		{"features.model.name", core.KindModel, c.Features.Model.Name, []string{core.CapEmbed}},
 	}
@@ -265,11 +278,13 @@ func (d *decoder) require(ctx context.Context, rc *rawCell, from string) (*runne
 		return nil, keyError(origin, "features.from", "%v", err)
 	}
 	if len(x.Cells) != 1 {
-		return nil, keyError(origin, "features.from", "%s has %d cells; want one", from, len(x.Cells))
+		return nil, keyError(origin, "features.from", "%s has %d cells; want one", from,
+			len(x.Cells))
 	}
 	c := x.Cells[0]
 	if c.Task != runner.TaskClassifier && c.Task != runner.TaskContrastive {
-		return nil, keyError(origin, "features.from", "%s is a %s experiment; want classifier or contrastive",
+		return nil, keyError(origin, "features.from",
+			"%s is a %s experiment; want classifier or contrastive",
 			from, c.Task)
 	}
 	d.reqs[abs] = c

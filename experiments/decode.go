@@ -40,8 +40,10 @@ type decoder struct {
 }
 
 func newDecoder(l *layered, describe Describer, chain []string) *decoder {
-	return &decoder{l: l, describe: describe, descs: map[string]*core.Descriptor{}, params: schema(),
-		reqs: map[string]*runner.Cell{}, chain: chain}
+	return &decoder{
+		l: l, describe: describe, params: schema(), chain: chain,
+		descs: map[string]*core.Descriptor{}, reqs: map[string]*runner.Cell{},
+	}
 }
 
 func (d *decoder) where(rc *rawCell, key string) string {
@@ -58,13 +60,15 @@ func (d *decoder) where(rc *rawCell, key string) string {
 
 // keyError is the one shape of config errors: origin, key, what was wrong.
 func keyError(origin, key, format string, args ...any) error {
-	return fmt.Errorf("%w: %s: key %q: %s", core.ErrInvalidArgument, origin, key, fmt.Sprintf(format, args...))
+	return fmt.Errorf("%w: %s: key %q: %s", core.ErrInvalidArgument, origin, key,
+		fmt.Sprintf(format, args...))
 }
 
 // convertMessage strips the kind and parameter name that core.Param.Convert
 // puts in front, since keyError names the key already.
 func convertMessage(err error, name string) string {
-	return strings.TrimPrefix(err.Error(), fmt.Sprintf("%v: parameter %q: ", core.ErrInvalidArgument, name))
+	return strings.TrimPrefix(err.Error(), fmt.Sprintf("%v: parameter %q: ",
+		core.ErrInvalidArgument, name))
 }
 
 // decoded is a typed cell: the runner's view and the canonical map that its
@@ -109,7 +113,8 @@ func (d *decoder) decode(ctx context.Context, rc *rawCell) (*decoded, error) {
 		}
 		if sec, p, ok := splitParams(key); ok {
 			if strings.Contains(p, ".") {
-				return nil, keyError(d.where(rc, key), key, "plugin parameters are flat (found a nested map)")
+				return nil, keyError(d.where(rc, key), key,
+					"plugin parameters are flat (found a nested map)")
 			}
 			if params[sec] == nil {
 				params[sec] = core.Config{}
@@ -123,7 +128,8 @@ func (d *decoder) decode(ctx context.Context, rc *rawCell) (*decoded, error) {
 		}
 		conv, err := p.Convert(v)
 		if err != nil {
-			return nil, keyError(d.where(rc, key), key, "%s (%s: %s)", convertMessage(err, p.Name), p.Type, p.Doc)
+			return nil, keyError(d.where(rc, key), key, "%s (%s: %s)", convertMessage(err,
+				p.Name), p.Type, p.Doc)
 		}
 		typed[key] = conv
 	}
@@ -152,7 +158,8 @@ func (d *decoder) decode(ctx context.Context, rc *rawCell) (*decoded, error) {
 	}
 	canonComps := map[string]any{}
 	for _, sec := range slices.Sorted(stdmaps.Keys(comps)) {
-		c, err := d.component(ctx, rc, sec, componentKeys[sec], typed[sec+".name"].(string), params[sec])
+		c, err := d.component(ctx, rc, sec, componentKeys[sec], typed[sec+".name"].(string),
+			params[sec])
 		if err != nil {
 			return nil, err
 		}
@@ -171,7 +178,8 @@ func (d *decoder) decode(ctx context.Context, rc *rawCell) (*decoded, error) {
 			return nil, err
 		}
 		cell.Metrics = append(cell.Metrics, c)
-		canonMetrics = append(canonMetrics, map[string]any{"name": c.Name, "params": nonNil(c.Params)})
+		canonMetrics = append(canonMetrics, map[string]any{"name": c.Name,
+			"params": nonNil(c.Params)})
 	}
 	canonOOD, err := d.oodSets(ctx, rc, cell, ood)
 	if err != nil {

@@ -47,7 +47,8 @@ func TestExamples(t *testing.T) {
 	want := map[string]int{
 		"quickstart.yaml": 3, "gan.yaml": 18, "conditional.yaml": 6, "contrastive.yaml": 6,
 		"anomaly.yaml": 9, "toy2d.yaml": 6, "paper-base.yaml": 18, "paper-cifar10.yaml": 18,
-		"paper-cifar10-conditional.yaml": 18, "classifier-mnist.yaml": 1, "classifier-fashion.yaml": 1,
+		"paper-cifar10-conditional.yaml": 18, "classifier-mnist.yaml": 1,
+		"classifier-fashion.yaml": 1,
 		"classifier-cifar10.yaml": 1,
 	}
 	files, err := filepath.Glob("*.yaml")

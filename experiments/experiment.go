@@ -63,7 +63,8 @@ func load(ctx context.Context, path string, opts Options, chain []string) (*Expe
 	seeds := []int64{0}
 	if v, ok := flat[keySeeds]; ok {
 		if mat.seeds != nil {
-			return nil, keyError(l.where(keySeeds), keySeeds, "seeds set both at top level and in matrix")
+			return nil, keyError(l.where(keySeeds), keySeeds,
+				"seeds set both at top level and in matrix")
 		}
 		if seeds, err = parseSeeds(v); err != nil {
 			return nil, keyError(l.where(keySeeds), keySeeds, "%v", err)

@@ -28,9 +28,11 @@ func fakeDescriptors() map[string]*core.Descriptor {
 				{Name: "hidden", Type: core.TypeInt, Default: 128, Doc: "hidden units"},
 				{Name: "lr", Type: core.TypeFloat, Default: 2e-4, Doc: "learning rate"},
 			}},
-		{Kind: core.KindAugmentation, Name: "jigsaw", Version: "1.0.0", Roles: []string{core.RoleNegative},
+		{Kind: core.KindAugmentation, Name: "jigsaw", Version: "1.0.0",
+			Roles:  []string{core.RoleNegative},
 			Params: []core.Param{{Name: "k", Type: core.TypeInt, Default: 4}}},
-		{Kind: core.KindAugmentation, Name: "cutout", Version: "1.0.0", Roles: []string{core.RoleNegative},
+		{Kind: core.KindAugmentation, Name: "cutout", Version: "1.0.0",
+			Roles:  []string{core.RoleNegative},
 			Params: []core.Param{{Name: "size", Type: core.TypeInt, Default: 8}}},
 		{Kind: core.KindMetric, Name: "prdc", Version: "1.0.0",
 			Params: []core.Param{{Name: "k", Type: core.TypeInt, Default: 5}}},
@@ -102,7 +104,8 @@ func TestStableIDs(t *testing.T) {
 			}
 			for i := range got.Cells {
 				if string(got.Cells[i].Config) != string(ref.Cells[i].Config) {
-					t.Errorf("cell %d config\n%s\nwant\n%s", i, got.Cells[i].Config, ref.Cells[i].Config)
+					t.Errorf("cell %d config\n%s\nwant\n%s", i, got.Cells[i].Config,
+						ref.Cells[i].Config)
 				}
 			}
 		})
@@ -244,10 +247,12 @@ func TestOverrides(t *testing.T) {
 	}
 	c := e.Cells[0]
 	if c.Train.Steps != 88 || c.Model.Params.Int("hidden") != 32 || c.Seed != 4 {
-		t.Errorf("steps %d hidden %v seed %d, want 88 32 4", c.Train.Steps, c.Model.Params["hidden"], c.Seed)
+		t.Errorf("steps %d hidden %v seed %d, want 88 32 4", c.Train.Steps,
+			c.Model.Params["hidden"], c.Seed)
 	}
 	// --set replaced the matrix axis.
-	if c.Augmentation.Name != "cutout" || c.Augmentation.Params.Int("size") != 2 || e.Cells[1].Seed != 5 {
+	if c.Augmentation.Name != "cutout" || c.Augmentation.Params.Int("size") != 2 ||
+		e.Cells[1].Seed != 5 {
 		t.Errorf("augmentation %q, cell 1 seed %d", c.Augmentation.Name, e.Cells[1].Seed)
 	}
 }

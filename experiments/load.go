@@ -180,7 +180,8 @@ func (l *layered) loadSet(kv string) error {
 		return fmt.Errorf("%w: --set %q: want key=value", core.ErrInvalidArgument, kv)
 	}
 	one := koanf.New(".")
-	if err := one.Load(confmap.Provider(map[string]any{key: parseValue(val)}, "."), nil); err != nil {
+	if err := one.Load(confmap.Provider(map[string]any{key: parseValue(val)}, "."),
+		nil); err != nil {
 		return fmt.Errorf("%w: --set %s: %v", core.ErrInvalidArgument, kv, err)
 	}
 	return l.merge(one, "--set "+kv)

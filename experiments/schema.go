@@ -48,9 +48,11 @@ func schema() []core.Param {
 	pos := core.Bound(1)
 	nonneg := core.Bound(0)
 	return []core.Param{
-		{Name: keyName, Type: core.TypeString, Default: "", Doc: "experiment name (default: file name)"},
+		{Name: keyName, Type: core.TypeString, Default: "",
+			Doc: "experiment name (default: file name)"},
 		{Name: keyDoc, Type: core.TypeString, Default: "", Doc: "one line for people"},
-		{Name: keyOut, Type: core.TypeString, Default: "runs", Doc: "output directory for artifacts"},
+		{Name: keyOut, Type: core.TypeString, Default: "runs",
+			Doc: "output directory for artifacts"},
 		{Name: "task", Type: core.TypeString, Doc: "what to run", Enum: taskNames()},
 
 		{Name: "dataset.name", Type: core.TypeString, Doc: "dataset plugin"},
@@ -67,7 +69,8 @@ func schema() []core.Param {
 			Doc: "experiment file (one cell) that trains the feature network; run first"},
 
 		{Name: "train.steps", Type: core.TypeInt, Min: pos, Doc: "generator (or encoder) steps"},
-		{Name: "train.batch_size", Type: core.TypeInt, Default: 64, Min: pos, Doc: "samples per batch"},
+		{Name: "train.batch_size", Type: core.TypeInt, Default: 64, Min: pos,
+			Doc: "samples per batch"},
 		{Name: "train.d_steps", Type: core.TypeInt, Default: 1, Min: pos,
 			Doc: "discriminator steps per generator step"},
 		{Name: "train.lambda", Type: core.TypeFloat, Default: 0.25, Min: nonneg, Max: core.Bound(1),
@@ -83,7 +86,8 @@ func schema() []core.Param {
 			Doc: "evaluate every this many steps (0: only at the end)"},
 		{Name: "eval.samples", Type: core.TypeInt, Default: 1000, Min: pos,
 			Doc: "generated and real samples handed to metrics"},
-		{Name: "eval.grid", Type: core.TypeInt, Default: 64, Min: pos, Doc: "samples in the sample grid"},
+		{Name: "eval.grid", Type: core.TypeInt, Default: 64, Min: pos,
+			Doc: "samples in the sample grid"},
 		{Name: "eval.ema", Type: core.TypeBool, Default: false, Doc: "sample with EMA weights"},
 		{Name: "eval.primary", Type: core.TypeString, Default: "",
 			Doc: "metric output that picks the best checkpoint (default: first metric's first)"},

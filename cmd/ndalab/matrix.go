@@ -50,12 +50,14 @@ func printCells(e *env, x *experiments.Experiment, cells []*runner.Cell) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tcell\tseed\tvalues")
 	for _, c := range cells {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", c.Index, c.ID, c.Seed, experiments.FormatVarying(c, x.Varying))
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\n", c.Index, c.ID, c.Seed, experiments.FormatVarying(c,
+			x.Varying))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(e.stdout, "%d cells (experiment %s, task %s)\n", len(cells), x.Name, task(cells))
+	_, err := fmt.Fprintf(e.stdout, "%d cells (experiment %s, task %s)\n", len(cells), x.Name,
+		task(cells))
 	return err
 }
 

@@ -44,7 +44,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("run: want one experiment file, got %d arguments", fs.NArg())
 	}
 	if *logFormat != "text" && *logFormat != "json" {
-		return fmt.Errorf("run: --log-format %q: want text or json: %w", *logFormat, core.ErrInvalidArgument)
+		return fmt.Errorf("run: --log-format %q: want text or json: %w", *logFormat,
+			core.ErrInvalidArgument)
 	}
 	si, sn, err := parseShard(*shard)
 	if err != nil {
@@ -88,7 +89,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 
 	cells := x.Cells
 	if sn > 0 {
-		cells = slices.DeleteFunc(slices.Clone(cells), func(c *runner.Cell) bool { return c.Index%sn != si })
+		cells = slices.DeleteFunc(slices.Clone(cells),
+			func(c *runner.Cell) bool { return c.Index%sn != si })
 		fmt.Fprintf(e.stderr, "shard %d/%d: %d of %d cells\n", si, sn, len(cells), len(x.Cells))
 	}
 	outcomes, runErr := r.Run(ctx, cells)
@@ -103,7 +105,8 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("run %s: %w", x.Name, runErr)
 	}
 	if failed > 0 {
-		return fmt.Errorf("run %s: %d of %d cells failed (see ndalab results)", x.Name, failed, len(cells))
+		return fmt.Errorf("run %s: %d of %d cells failed (see ndalab results)", x.Name, failed,
+			len(cells))
 	}
 	return nil
 }
@@ -116,7 +119,8 @@ type launcher struct {
 	sums map[string]string
 }
 
-func (l *launcher) Start(ctx context.Context, kind core.Kind, name string) (core.Component, io.Closer, error) {
+func (l *launcher) Start(ctx context.Context, kind core.Kind, name string) (core.Component,
+	io.Closer, error) {
 	p, err := l.reg.Start(ctx, kind, name)
 	if err != nil {
 		return nil, nil, err
@@ -146,7 +150,8 @@ func parseShard(s string) (int, int, error) {
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
 	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return 0, 0, fmt.Errorf("run: --shard %q: want i/n with 0 <= i < n: %w", s, core.ErrInvalidArgument)
+		return 0, 0, fmt.Errorf("run: --shard %q: want i/n with 0 <= i < n: %w", s,
+			core.ErrInvalidArgument)
 	}
 	return i, n, nil
 }
@@ -198,7 +203,8 @@ func printTable(ctx context.Context, e *env, store *results.Store, x *experiment
 
 // primaryMetrics lists the primary metric of every metric the cells use,
 // with their directions.
-func primaryMetrics(ctx context.Context, x *experiments.Experiment, r *runner.Runner) ([]string, map[string]bool) {
+func primaryMetrics(ctx context.Context, x *experiments.Experiment, r *runner.Runner) ([]string,
+	map[string]bool) {
 	var names []string
 	higher := map[string]bool{}
 	for _, c := range x.Cells {

@@ -44,7 +44,8 @@ func (u *run) anomalyMetric(ctx context.Context, m core.Metric, d *core.Descript
 // scoresIn scores the in-distribution test samples (cached per evaluation).
 func (u *run) scoresIn(ctx context.Context, g *gatherer) (*core.Batch, []*core.Batch, error) {
 	ds, cfg := u.ds.comp.(core.Dataset), u.res.cfgs[&u.c.Dataset]
-	batches, err := evalBatches(ctx, ds, cfg, core.SplitTest, u.c.Anomaly.Samples, u.c.Train.BatchSize)
+	batches, err := evalBatches(ctx, ds, cfg, core.SplitTest, u.c.Anomaly.Samples,
+		u.c.Train.BatchSize)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -80,7 +81,8 @@ func (u *run) scoresOut(ctx context.Context, set *OODSet, in []*core.Batch) (*co
 		}
 		aug := s.comp.(core.Augmentation)
 		for i, b := range in {
-			req := core.AugmentRequest{Config: u.res.cfgs[&set.Augmentation], Role: core.RoleNegative,
+			req := core.AugmentRequest{Config: u.res.cfgs[&set.Augmentation],
+				Role: core.RoleNegative,
 				Seed: evalSeed, Step: int64(i)}
 			ob, err := aug.Apply(ctx, req, b)
 			if err != nil {
@@ -108,7 +110,8 @@ func (u *run) score(ctx context.Context, batches []*core.Batch) (*core.Batch, er
 			return nil, fmt.Errorf("score: %w", err)
 		}
 		if out.N() != b.N() {
-			return nil, fmt.Errorf("%w: score of %d samples returned %d", core.ErrInternal, b.N(), out.N())
+			return nil, fmt.Errorf("%w: score of %d samples returned %d", core.ErrInternal, b.N(),
+				out.N())
 		}
 		parts = append(parts, out)
 	}

@@ -115,11 +115,13 @@ func (u *run) writeCurves(ctx context.Context) error {
 	}
 	byName := map[string][]results.Point{}
 	for _, m := range ms {
-		byName[m.Name] = append(byName[m.Name], results.Point{Name: m.Name, Step: m.Step, Value: m.Value})
+		byName[m.Name] = append(byName[m.Name], results.Point{Name: m.Name, Step: m.Step,
+			Value: m.Value})
 	}
-	return u.curve(ctx, "metrics.png", "metric", sortedNames(byName), func(name string) (plotter.XYs, error) {
-		return xys(byName[name]), nil
-	})
+	return u.curve(ctx, "metrics.png", "metric", sortedNames(byName),
+		func(name string) (plotter.XYs, error) {
+			return xys(byName[name]), nil
+		})
 }
 
 func (u *run) curve(ctx context.Context, file, ylabel string, names []string,

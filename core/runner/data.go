@@ -67,7 +67,8 @@ func (f *feed) fetch(ctx context.Context, step int64) (*item, error) {
 		}
 		it.reals = append(it.reals, real)
 		if f.neg != nil {
-			req := core.AugmentRequest{Config: f.negCfg, Role: core.RoleNegative, Seed: f.seed, Step: gb}
+			req := core.AugmentRequest{Config: f.negCfg, Role: core.RoleNegative, Seed: f.seed,
+				Step: gb}
 			neg, err := f.neg.Apply(ctx, req, real)
 			if err != nil {
 				return nil, fmt.Errorf("negatives of batch %d: %w", gb, err)
@@ -79,7 +80,8 @@ func (f *feed) fetch(ctx context.Context, step int64) (*item, error) {
 			for v := range pair {
 				// Two views of one batch differ by seed, not by call order.
 				seed := core.NewRand(f.seed, "runner/views", int64(v), "seed").Int64()
-				req := core.AugmentRequest{Config: f.viewCf, Role: core.RolePositive, Seed: seed, Step: gb}
+				req := core.AugmentRequest{Config: f.viewCf, Role: core.RolePositive, Seed: seed,
+					Step: gb}
 				if pair[v], err = f.view.Apply(ctx, req, real); err != nil {
 					return nil, fmt.Errorf("view %d of batch %d: %w", v, gb, err)
 				}

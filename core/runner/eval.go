@@ -77,12 +77,13 @@ func (u *run) evaluate(ctx context.Context) error {
 		}
 	}
 	if len(values) > 0 {
-		if err := u.r.opt.Store.AddMetricsWithDirection(ctx, u.id, u.step, values, dirs); err != nil {
+		err := u.r.opt.Store.AddMetricsWithDirection(ctx, u.id, u.step, values, dirs)
+		if err != nil {
 			return err
 		}
 	}
 
-	if v, ok := values[u.primary]; ok && (!u.hasBest || (u.higher && v > u.best) || (!u.higher && v < u.best)) {
+	if v, ok := values[u.primary]; ok && u.better(v) {
 		u.best, u.hasBest = v, true
 		path := filepath.Join(u.dir, "best.ckpt")
 		if err := u.save(ctx, path); err != nil {
@@ -101,7 +102,8 @@ func (u *run) evaluate(ctx context.Context) error {
 func (u *run) gridSeed() int64 { return core.NewRand(u.c.Seed, "runner/grid", 0, "noise").Int64() }
 
 // generate samples n images in batches, from noise keyed by seed.
-func (u *run) generate(ctx context.Context, g core.Generator, n int, seed int64) (*core.Batch, error) {
+func (u *run) generate(ctx context.Context, g core.Generator, n int, seed int64) (*core.Batch,
+	error) {
 	bs := u.c.Train.BatchSize
 	var parts []*core.Batch
 	for i := 0; i*bs < n; i++ {
@@ -136,7 +138,8 @@ func embed(ctx context.Context, e core.Embedder, batches []*core.Batch) (*core.B
 			return nil, fmt.Errorf("embed: %w", err)
 		}
 		if f.N() != b.N() {
-			return nil, fmt.Errorf("%w: embed %d samples returned %d", core.ErrInternal, b.N(), f.N())
+			return nil, fmt.Errorf("%w: embed %d samples returned %d", core.ErrInternal, b.N(),
+				f.N())
 		}
 		f.Labels = b.Labels
 		parts = append(parts, f)
@@ -182,7 +185,8 @@ func (g *gatherer) one(ctx context.Context, name string) (*core.Batch, error) {
 		// Real features do not change during a run: computed once.
 		if u.realFeat == nil {
 			var bs []*core.Batch
-			if bs, err = evalBatches(ctx, ds, dsCfg, core.SplitTest, c.Eval.Samples, c.Train.BatchSize); err == nil {
+			if bs, err = evalBatches(ctx, ds, dsCfg, core.SplitTest, c.Eval.Samples,
+				c.Train.BatchSize); err == nil {
 				u.realFeat, err = embed(ctx, u.feat.comp.(core.Embedder), bs)
 			}
 		}
@@ -296,4 +300,15 @@ func (r *Runner) PrimaryMetrics(ctx context.Context, c *Cell) ([]string, map[str
 		higher[n] = m.desc.HigherIsBetter
 	}
 	return names, higher, nil
+}
+
+// better reports whether v beats the best primary value so far.
+func (u *run) better(v float64) bool {
+	if !u.hasBest {
+		return true
+	}
+	if u.higher {
+		return v > u.best
+	}
+	return v < u.best
 }

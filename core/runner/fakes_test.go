@@ -23,11 +23,14 @@ import (
 type toyData struct{}
 
 func (toyData) Describe(context.Context) (*core.Descriptor, error) {
-	return &core.Descriptor{Kind: core.KindDataset, Name: "toy", Version: "1.0.0", Doc: "2-D Gaussian",
-		Params: []core.Param{{Name: "n", Type: core.TypeInt, Default: 512, Doc: "train samples"}}}, nil
+	return &core.Descriptor{Kind: core.KindDataset, Name: "toy", Version: "1.0.0",
+		Doc: "2-D Gaussian",
+		Params: []core.Param{{Name: "n", Type: core.TypeInt, Default: 512,
+			Doc: "train samples"}}}, nil
 }
 
-func (toyData) Info(_ context.Context, cfg core.Config, split core.Split) (core.DatasetInfo, error) {
+func (toyData) Info(_ context.Context, cfg core.Config, split core.Split) (core.DatasetInfo,
+	error) {
 	n := cfg.Int("n")
 	if split == core.SplitTest {
 		n = 256
@@ -37,7 +40,8 @@ func (toyData) Info(_ context.Context, cfg core.Config, split core.Split) (core.
 
 func (d toyData) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch, error) {
 	info, _ := d.Info(ctx, req.Config, req.Split)
-	perm := core.NewRand(req.Seed, "toy/"+string(req.Split), int64(req.Epoch), "perm").Perm(info.Size)
+	perm := core.NewRand(req.Seed, "toy/"+string(req.Split), int64(req.Epoch),
+		"perm").Perm(info.Size)
 	lo := req.Index * req.Size
 	hi := min(lo+req.Size, info.Size)
 	if lo >= info.Size {
@@ -80,7 +84,8 @@ func (meanDist) Describe(context.Context) (*core.Descriptor, error) {
 		Inputs: []string{core.InputGeneratedPoints}, Outputs: []string{"dist"}}, nil
 }
 
-func (meanDist) Compute(_ context.Context, _ core.Config, in map[string]*core.Batch) (map[string]float64, error) {
+func (meanDist) Compute(_ context.Context, _ core.Config,
+	in map[string]*core.Batch) (map[string]float64, error) {
 	b := in[core.InputGeneratedPoints]
 	var mx, my float64
 	for i := range b.N() {
@@ -127,7 +132,8 @@ func (g *gan) Describe(context.Context) (*core.Descriptor, error) {
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore},
 		Params: []core.Param{
 			{Name: "lr", Type: core.TypeFloat, Default: 0.05, Doc: "step size"},
-			{Name: "fail_at", Type: core.TypeInt, Default: 0, Doc: "fail the G step at this step (0: never)"},
+			{Name: "fail_at", Type: core.TypeInt, Default: 0,
+				Doc: "fail the G step at this step (0: never)"},
 			{Name: "nan_at", Type: core.TypeInt, Default: 0, Doc: "report a NaN loss at this step"},
 		}}, nil
 }
@@ -284,7 +290,8 @@ type closer struct{ h *hooks }
 
 func (c closer) Close() error { c.h.closed.Add(1); return nil }
 
-func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.Component, io.Closer, error) {
+func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.Component,
+	io.Closer, error) {
 	l.h.started.Add(1)
 	var c core.Component
 	switch string(kind) + "/" + name {
@@ -312,7 +319,8 @@ func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.C
 // back on the fakes for what is not built in.
 type builtinLauncher struct{ *launcher }
 
-func (l builtinLauncher) Start(ctx context.Context, kind core.Kind, name string) (core.Component, io.Closer, error) {
+func (l builtinLauncher) Start(ctx context.Context, kind core.Kind, name string) (core.Component,
+	io.Closer, error) {
 	if p, err := builtin.Lookup(string(kind) + "/" + name); err == nil {
 		l.h.started.Add(1)
 		return p.New(), closer{l.h}, nil
@@ -364,7 +372,8 @@ func (m *encoder) Embed(_ context.Context, in *core.Batch) (*core.Batch, error) 
 	for i := range in.N() {
 		s := in.Sample(i)
 		x, y := float64(s[0]), float64(s[1])
-		out.Data[3*i], out.Data[3*i+1], out.Data[3*i+2] = float32(m.State.A*x), float32(m.State.B*y), float32(x*y)
+		out.Data[3*i], out.Data[3*i+1], out.Data[3*i+2] = float32(m.State.A*x),
+			float32(m.State.B*y), float32(x*y)
 	}
 	return out, nil
 }

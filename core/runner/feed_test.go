@@ -40,7 +40,8 @@ func (shift) Describe(context.Context) (*core.Descriptor, error) {
 		Roles: []string{core.RoleNegative}}, nil
 }
 
-func (s shift) Apply(_ context.Context, req core.AugmentRequest, in *core.Batch) (*core.Batch, error) {
+func (s shift) Apply(_ context.Context, req core.AugmentRequest, in *core.Batch) (*core.Batch,
+	error) {
 	time.Sleep(s.delay)
 	out := in.Clone()
 	for i := range out.Data {

@@ -35,7 +35,8 @@ func NewCatalog(l Launcher) *Catalog {
 }
 
 // Describe returns the validated descriptor of kind/name.
-func (c *Catalog) Describe(ctx context.Context, kind core.Kind, name string) (*core.Descriptor, error) {
+func (c *Catalog) Describe(ctx context.Context, kind core.Kind, name string) (*core.Descriptor,
+	error) {
 	id := string(kind) + "/" + name
 	c.mu.Lock()
 	d, ok := c.descs[id]
@@ -60,7 +61,8 @@ func (c *Catalog) Describe(ctx context.Context, kind core.Kind, name string) (*c
 
 // describe asks a component for its descriptor and checks that it is the
 // component that was asked for.
-func describe(ctx context.Context, comp core.Component, kind core.Kind, name string) (*core.Descriptor, error) {
+func describe(ctx context.Context, comp core.Component, kind core.Kind,
+	name string) (*core.Descriptor, error) {
 	id := string(kind) + "/" + name
 	d, err := comp.Describe(ctx)
 	if err != nil {

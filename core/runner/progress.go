@@ -112,7 +112,8 @@ func (p *TextProgress) Report(e Event) {
 	var line string
 	switch e.Kind {
 	case "step", "eval":
-		line = fmt.Sprintf("%s %s %d/%d %5.1f%% %.2f steps/s ETA %s%s%s", e.Cell, bar(e.Step, e.Steps),
+		line = fmt.Sprintf("%s %s %d/%d %5.1f%% %.2f steps/s ETA %s%s%s", e.Cell, bar(e.Step,
+			e.Steps),
 			e.Step, e.Steps, 100*float64(e.Step)/float64(max(e.Steps, 1)), e.Rate,
 			(time.Duration(e.ETA) * time.Second).Round(time.Second), values(" ", e.Loss),
 			values(" best ", e.Best))

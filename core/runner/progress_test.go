@@ -16,8 +16,10 @@ func TestJSONProgress(t *testing.T) {
 	p.Report(Event{Time: t0, Kind: "start", Cell: "c1", Run: "c1-1", Steps: 10})
 	p.Report(Event{Time: t0, Kind: "step", Cell: "c1", Step: 1, Steps: 10,
 		Loss: map[string]float64{"g/loss": 0.5, "d/loss": math.NaN()}})
-	p.Report(Event{Time: t0.Add(time.Second), Kind: "step", Cell: "c1", Step: 2, Steps: 10}) // throttled
-	p.Report(Event{Time: t0.Add(time.Second), Kind: "end", Cell: "c1", Step: 10, Steps: 10, Status: "finished"})
+	p.Report(Event{Time: t0.Add(time.Second), Kind: "step", Cell: "c1", Step: 2,
+		Steps: 10}) // throttled
+	p.Report(Event{Time: t0.Add(time.Second), Kind: "end", Cell: "c1", Step: 10, Steps: 10,
+		Status: "finished"})
 
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != 3 {

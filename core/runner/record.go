@@ -130,7 +130,8 @@ func gitInfo() GitInfo {
 		return GitInfo{Source: "unknown"}
 	}
 	g := GitInfo{Commit: strings.TrimSpace(string(out)), Source: "git"}
-	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
+	if st, err := exec.Command("git", "status", "--porcelain",
+		"--untracked-files=no").Output(); err == nil {
 		g.Dirty = len(strings.TrimSpace(string(st))) > 0
 	}
 	return g

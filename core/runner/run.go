@@ -102,7 +102,8 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 		switch {
 		case err == nil && h.Cell == c.ID && h.RunID == prev.ID:
 			if err := u.modelOf().Load(ctx, body); err != nil {
-				return fail(fmt.Errorf("resume from %s: %w", filepath.Join(u.dir, "last.ckpt"), err))
+				return fail(fmt.Errorf("resume from %s: %w", filepath.Join(u.dir, "last.ckpt"),
+					err))
 			}
 			u.id, u.step = prev.ID, h.Step
 		case err != nil && !errors.Is(err, core.ErrNotFound):
@@ -218,7 +219,8 @@ func (u *run) initFeatures(ctx context.Context) error {
 	u.feat = s
 	m, ok := s.comp.(core.Model)
 	if !ok {
-		return fmt.Errorf("%w: features.model %s is not a model", core.ErrFailedPrecondition, s.desc.ID())
+		return fmt.Errorf("%w: features.model %s is not a model", core.ErrFailedPrecondition,
+			s.desc.ID())
 	}
 	if err := m.Init(ctx, u.res.cfgs[&c.Features.Model], 0); err != nil {
 		return fmt.Errorf("init features.model %s: %w", s.desc.ID(), err)
@@ -322,7 +324,8 @@ func (u *run) execute(ctx context.Context) (string, int64, error) {
 	if status != results.StatusInterrupted {
 		u.finishArtifacts(bg)
 	}
-	if uerr := u.r.opt.Store.UpdateRun(bg, u.id, status, u.step, errMsg); uerr != nil && err == nil {
+	if uerr := u.r.opt.Store.UpdateRun(bg, u.id, status, u.step, errMsg); uerr != nil &&
+		err == nil {
 		err = uerr
 	}
 	u.r.opt.Progress.Report(Event{Time: time.Now(), Kind: "end", Cell: c.ID, Run: u.id,
@@ -378,7 +381,8 @@ func (u *run) train(ctx context.Context) error {
 		u.losses = losses
 		if u.step%c.Train.LogEvery == 0 || u.step == c.Train.Steps {
 			for _, k := range slices.Sorted(keys(losses)) {
-				u.pending = append(u.pending, results.Point{Name: k, Step: u.step, Value: losses[k]})
+				u.pending = append(u.pending, results.Point{Name: k, Step: u.step,
+					Value: losses[k]})
 			}
 		}
 		u.progress("step")
@@ -407,7 +411,8 @@ func (u *run) trainStep(ctx context.Context, it *item) (map[string]float64, erro
 	switch c.Task {
 	case TaskGAN, TaskAnomaly:
 		for d, real := range it.reals {
-			req := core.StepRequest{Phase: core.PhaseD, Step: it.step*int64(len(it.reals)) + int64(d),
+			req := core.StepRequest{Phase: core.PhaseD,
+				Step:   it.step*int64(len(it.reals)) + int64(d),
 				Lambda: c.Train.Lambda, Real: real}
 			if it.negs != nil {
 				req.Negatives = it.negs[d]

@@ -257,12 +257,14 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 		o.Status, o.Err = results.StatusFailed, err
 		return o
 	}
-	if prev != nil && (prev.Status == results.StatusFinished || prev.Status == results.StatusDiverged) {
+	if prev != nil && (prev.Status == results.StatusFinished ||
+		prev.Status == results.StatusDiverged) {
 		why := r.stale(ctx, prev)
 		if why == "" {
 			o.RunID, o.Status, o.Step = prev.ID, StatusSkipped, prev.Step
 			r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: prev.ID,
-				Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped, Msg: "already " + prev.Status})
+				Step: prev.Step, Steps: c.Train.Steps, Status: StatusSkipped,
+				Msg: "already " + prev.Status})
 			return o
 		}
 		r.opt.Log.Info("rerunning a finished cell", "cell", c.ID, "run", prev.ID, "why", why)
@@ -327,7 +329,8 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 	if o.Status == StatusSkipped {
 		if prev, _ := r.opt.Store.LatestRun(ctx, req.Experiment, req.ID); prev != nil &&
 			prev.Status != results.StatusFinished {
-			return fmt.Errorf("%w: features.from: cell %s %s", core.ErrFailedPrecondition, req, prev.Status)
+			return fmt.Errorf("%w: features.from: cell %s %s", core.ErrFailedPrecondition, req,
+				prev.Status)
 		}
 	}
 	for _, f := range []string{"best.ckpt", "last.ckpt"} {
@@ -359,7 +362,8 @@ func (r *Runner) stale(ctx context.Context, prev *results.Run) string {
 			return fmt.Sprintf("plugin %s/%s: %v", p.Kind, p.Name, err)
 		}
 		if d.Version != p.Version {
-			return fmt.Sprintf("plugin %s/%s %s recorded, now %s", p.Kind, p.Name, p.Version, d.Version)
+			return fmt.Sprintf("plugin %s/%s %s recorded, now %s", p.Kind, p.Name, p.Version,
+				d.Version)
 		}
 	}
 	return ""

@@ -45,7 +45,8 @@ func newEnv(t *testing.T) *env {
 
 func (e *env) runner(workers int, failFast bool) *runner.Runner {
 	e.t.Helper()
-	r, err := runner.New(runner.Options{Launcher: e.l, Store: e.store, Out: filepath.Join(e.dir, "out"),
+	r, err := runner.New(runner.Options{Launcher: e.l, Store: e.store, Out: filepath.Join(e.dir,
+		"out"),
 		Workers: workers, FailFast: failFast})
 	if err != nil {
 		e.t.Fatal(err)
@@ -117,7 +118,8 @@ func TestGANEndToEnd(t *testing.T) {
 			t.Errorf("dist measured at %v, want [10 20 30 40]", steps)
 		}
 		dir := filepath.Join(e.dir, "out", "toy", x.Cells[i].ID)
-		for _, f := range []string{"last.ckpt", "best.ckpt", "samples-00000010.png", "samples-final.png",
+		for _, f := range []string{"last.ckpt", "best.ckpt", "samples-00000010.png",
+			"samples-final.png",
 			"losses.png", "metrics.png", "record.json"} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 				t.Errorf("artifact: %v", err)
@@ -157,7 +159,8 @@ func TestGANEndToEnd(t *testing.T) {
 // finalState runs a cell to the end and returns its last checkpoint's model bytes.
 func finalState(t *testing.T, e *env, x *experiments.Experiment) []byte {
 	t.Helper()
-	_, body, err := runner.ReadCheckpoint(filepath.Join(e.dir, "out", x.Name, x.Cells[0].ID, "last.ckpt"))
+	_, body, err := runner.ReadCheckpoint(filepath.Join(e.dir, "out", x.Name, x.Cells[0].ID,
+		"last.ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +308,8 @@ anomaly:
 	// The discriminator tells the data from its mirror image, and cannot
 	// tell the data from itself.
 	if got["auroc/mirrored"] < 0.9 || got["auroc/toy"] != 0.5 {
-		t.Errorf("auroc mirrored %v toy %v, want > 0.9 and 0.5", got["auroc/mirrored"], got["auroc/toy"])
+		t.Errorf("auroc mirrored %v toy %v, want > 0.9 and 0.5", got["auroc/mirrored"],
+			got["auroc/toy"])
 	}
 	if m := (got["auroc/mirrored"] + got["auroc/toy"]) / 2; got["auroc_mean"] != m {
 		t.Errorf("auroc_mean %v, want %v", got["auroc_mean"], m)
@@ -317,7 +321,8 @@ func TestCheckBeforeTraining(t *testing.T) {
 	r := e.runner(1, false)
 	x := e.load(r, ganYAML, "metrics=[auroc]")
 	_, err := r.Run(context.Background(), x.Cells)
-	if err == nil || !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(), "scores_in") {
+	if err == nil || !errors.Is(err, core.ErrInvalidArgument) || !strings.Contains(err.Error(),
+		"scores_in") {
 		t.Fatalf("error %v, want a metric-input error", err)
 	}
 	if e.h.inits.Load() != 0 {
@@ -340,7 +345,9 @@ func TestToy2DBuiltins(t *testing.T) {
 	x := e.load(r, fmt.Sprintf(`
 name: toy2d
 task: gan
-dataset: {name: toy2d, params: {layout: ring, modes: 8, radius: 0.8, std: 0.02, train_size: 2000, test_size: 500}}
+dataset:
+  name: toy2d
+  params: {layout: ring, modes: 8, radius: 0.8, std: 0.02, train_size: 2000, test_size: 500}
 model: {name: %s}
 train: {steps: 60, batch_size: 64}
 eval: {every: 30, samples: 500, grid: 200}
@@ -366,10 +373,12 @@ matrix:
 		}
 		for _, n := range []string{"forbidden_rate", "modes_covered", "high_quality_rate"} {
 			if names[n] != 2 {
-				t.Errorf("cell %s: metric %s recorded %d times, want 2 (steps 30, 60)", o.Cell.ID, n, names[n])
+				t.Errorf("cell %s: metric %s recorded %d times, want 2 (steps 30, 60)", o.Cell.ID,
+					n, names[n])
 			}
 		}
-		if _, err := os.Stat(filepath.Join(e.dir, "out", "toy2d", o.Cell.ID, "samples-final.png")); err != nil {
+		if _, err := os.Stat(filepath.Join(e.dir, "out", "toy2d", o.Cell.ID,
+			"samples-final.png")); err != nil {
 			t.Error(err)
 		}
 	}
@@ -456,7 +465,8 @@ seeds: [1, 2]
 	// checkpoint was loaded once per GAN cell.
 	runs, _ := e.store.Runs(context.Background(), results.RunFilter{Experiment: "cls"})
 	if len(runs) != 1 || runs[0].Status != results.StatusFinished || len(e.h.encoderSteps) != 10 {
-		t.Errorf("classifier runs %d, encoder steps %d; want 1 run of 10 steps", len(runs), len(e.h.encoderSteps))
+		t.Errorf("classifier runs %d, encoder steps %d; want 1 run of 10 steps", len(runs),
+			len(e.h.encoderSteps))
 	}
 	if e.h.loads.Load() != 2 {
 		t.Errorf("feature checkpoint loaded %d times, want 2", e.h.loads.Load())
