@@ -309,3 +309,19 @@ func TestMigrateFromV1(t *testing.T) {
 		t.Fatalf("write the new column: %v", err)
 	}
 }
+
+func TestOddPath(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a?b#c%20d e.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateRun(ctx, &Run{ID: "r", Experiment: "e", CellID: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("store not at its path: %v", err)
+	}
+}

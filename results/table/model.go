@@ -224,6 +224,11 @@ func checkParams(spec Spec, runs []*results.Run) error {
 
 // checkGroup reports runs in one table cell that differ in more than the
 // seed, since averaging them would mix different settings.
+//
+// TODO(ndalab): compare the full configs (less the seed) too, so that runs
+// whose non-matrix settings differ (a merged shard with another feature
+// network for FID) are never averaged; needs the runner's config layout to
+// say which keys are per-run bookkeeping.
 func checkGroup(spec Spec, row, col string, g []*results.Run) error {
 	for _, r := range g[1:] {
 		k, a, b, differ := results.DifferingParam(g[0], r, spec.Rows, spec.Cols)
