@@ -7,8 +7,8 @@
 // unbiased in the sample count, so KIDs from different N are comparable, but
 // the subset settings still change its spread. The defaults (100 subsets of
 // 1,000) are those of the reference code and torch-fidelity; at 512-d they
-// cost about 300 GFLOP, roughly half a minute on two cores with gonum's
-// pure-Go BLAS, so a quick evaluation may lower them.
+// cost about 300 GFLOP of float32 products, about half a minute on two
+// cores with gonum's pure-Go BLAS, so a quick evaluation may lower them.
 package kid
 
 import (

@@ -5,6 +5,10 @@
 // cosine-similar train samples, each voting for its label with weight
 // exp(sim/τ); the class with the largest total is the prediction. The
 // defaults, k = 20 and τ = 0.07, are those of the NDA paper's evaluation.
+//
+// The cost is one similarity product: 50,000 train and 10,000 test 512-d
+// features take 0.5 TFLOP, about a minute on two cores with gonum's float32
+// kernels.
 package knn
 
 import (
