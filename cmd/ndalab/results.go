@@ -78,16 +78,20 @@ func defaultDB() string {
 	return "ndalab.db"
 }
 
+// dbUsage documents --db; the flag package adds the default it has.
+const dbUsage = "results store file; $" + resultsDBEnv + " sets the default"
+
 func dbFlag(fs *flag.FlagSet, def string) *string {
-	return fs.String("db", def, "results store (default $"+resultsDBEnv+", else ndalab.db)")
+	return fs.String("db", def, dbUsage)
 }
 
 // verbFlags makes the FlagSet of a verb, with its own --db.
 func verbFlags(e *env, verb string, db *string) *flag.FlagSet {
 	for _, v := range resultsVerbs() {
 		if v.name == verb {
-			fs := newFlags(e, "results "+verb, v.args, v.summary+".")
-			fs.StringVar(db, "db", *db, "results store (default $"+resultsDBEnv+", else ndalab.db)")
+			summary := strings.ToUpper(v.summary[:1]) + v.summary[1:] + "."
+			fs := newFlags(e, "results "+verb, v.args, summary)
+			fs.StringVar(db, "db", *db, dbUsage)
 			return fs
 		}
 	}
