@@ -19,7 +19,9 @@
 //	name, description, out, task (gan|contrastive|anomaly|classifier), seeds
 //	dataset, augmentation, views, model, features.model:
 //	    name (a plugin) and params (checked against its descriptor)
-//	features.checkpoint
+//	features.checkpoint, or features.from: another experiment file (one
+//	    classifier or contrastive cell) that trains the feature network; the
+//	    runner runs it first or reuses its finished run
 //	train.steps, batch_size, d_steps, lambda, conditional, log_every,
 //	    checkpoint_every
 //	eval.every, samples, grid, ema, primary, probe_samples
