@@ -173,9 +173,13 @@ func Build(spec Spec, in Input) (*Table, error) {
 	}
 	sortKeys(rowKeys)
 	sortKeys(colKeys)
-	for k, g := range groups {
-		if err := checkGroup(spec, k.row, k.col, g); err != nil {
-			return nil, err
+	for _, rk := range rowKeys {
+		for _, ck := range colKeys {
+			if g := groups[key{rk, ck}]; len(g) > 1 {
+				if err := checkGroup(spec, rk, ck, g); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 
