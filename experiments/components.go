@@ -275,7 +275,7 @@ func (d *decoder) require(ctx context.Context, rc *rawCell, from string) (*runne
 	}
 	x, err := load(ctx, path, Options{Describe: d.describe}, append(d.chain, abs))
 	if err != nil {
-		return nil, keyError(origin, "features.from", "%v", err)
+		return nil, fmt.Errorf("%s: key %q: %w", origin, "features.from", err)
 	}
 	if len(x.Cells) != 1 {
 		return nil, keyError(origin, "features.from", "%s has %d cells; want one", from,
