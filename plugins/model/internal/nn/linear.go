@@ -60,6 +60,9 @@ func (l *Linear) Forward(n int, x []float32) []float32 {
 	return l.y
 }
 
+// Output returns the last Forward's output, n×Out (owned by l).
+func (l *Linear) Output() []float32 { return l.y }
+
 // Backward adds the weight gradients when needW and returns the input
 // gradient when needX (else nil). With an activation it overwrites dy.
 func (l *Linear) Backward(dy []float32, needX, needW bool) []float32 {
