@@ -145,6 +145,12 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("merging twice differs from merging once:\n%s\nvs\n%s", d2, d)
 	}
 
+	// Row ids follow the order of sources; the content does not.
+	if exportAll(t, reversed) != exportAll(t, once) {
+		t.Fatalf("merging b, a differs from merging a, b:\n%s\nvs\n%s",
+			exportAll(t, reversed), exportAll(t, once))
+	}
+
 	ctx := context.Background()
 	s, err := Open(ctx, reversed)
 	if err != nil {
@@ -179,4 +185,21 @@ func TestMerge(t *testing.T) {
 	if err := mergeInto(t, a, a); err == nil {
 		t.Fatal("merging a file into itself: no error")
 	}
+}
+
+// exportAll is every table of a store as jsonl, which names runs by ID.
+func exportAll(t *testing.T, path string) string {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var b strings.Builder
+	for _, table := range ExportTables {
+		if err := s.Export(context.Background(), &b, table, "jsonl", RunFilter{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
 }
