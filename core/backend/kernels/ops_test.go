@@ -241,3 +241,38 @@ func TestSgemmTransposes(t *testing.T) {
 		}
 	}
 }
+
+func TestGlobalSumPool(t *testing.T) {
+	const n, c, p = 3, 4, 5
+	r := newRand(12)
+	x := randSlice(r, n*c*p)
+	probe := randSlice(r, n*c)
+	y := make([]float32, n*c)
+	loss := func() float64 { GlobalSumPool(n, c, p, 0.5, x, y); return dot(y, probe) }
+	loss()
+	var want float32
+	for _, v := range x[p : 2*p] {
+		want += v
+	}
+	closeTo(t, "y[1]", y[1:2], []float32{want * 0.5}, 1e-6)
+	dx := make([]float32, len(x))
+	GlobalSumPoolBackward(n, c, p, 0.5, probe, dx)
+	checkGrad(t, "dx", x, dx, loss)
+}
+
+func TestAvgPool2(t *testing.T) {
+	x := []float32{1, 2, 3, 4, 5, 6, 7, 8}
+	y := make([]float32, 2)
+	AvgPool2Forward(1, 2, 4, x, y)
+	closeTo(t, "y", y, []float32{(1 + 2 + 5 + 6) / 4.0, (3 + 4 + 7 + 8) / 4.0}, 1e-7)
+
+	const planes, h, w = 3, 6, 4
+	r := newRand(13)
+	xs := randSlice(r, planes*h*w)
+	probe := randSlice(r, planes*h*w/4)
+	ys := make([]float32, len(probe))
+	loss := func() float64 { AvgPool2Forward(planes, h, w, xs, ys); return dot(ys, probe) }
+	dx := make([]float32, len(xs))
+	AvgPool2Backward(planes, h, w, probe, dx)
+	checkGrad(t, "dx", xs, dx, loss)
+}

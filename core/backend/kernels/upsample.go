@@ -37,3 +37,23 @@ func Upsample2Backward(planes, h, w int, dy, dx []float32) {
 		}
 	}
 }
+
+// AvgPool2Forward averages each 2×2 block of x (planes of h×w, h and w
+// even) into one value of y (planes of h/2×w/2): BigGAN's downsampling.
+func AvgPool2Forward(planes, h, w int, x, y []float32) {
+	mustLen("pool input", x, planes*h*w)
+	mustLen("pool output", y, planes*h*w/4)
+	Upsample2Backward(planes, h/2, w/2, x, y)
+	for i := range y {
+		y[i] *= 0.25
+	}
+}
+
+// AvgPool2Backward spreads a quarter of each value of dy (planes of
+// h/2×w/2) over its 2×2 block of dx (planes of h×w), overwriting dx.
+func AvgPool2Backward(planes, h, w int, dy, dx []float32) {
+	Upsample2Forward(planes, h/2, w/2, dy, dx)
+	for i := range dx {
+		dx[i] *= 0.25
+	}
+}
