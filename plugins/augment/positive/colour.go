@@ -32,31 +32,29 @@ func jitterOp() op {
 			}
 			// In [0, 1]: brightness scales, contrast blends with the mean
 			// grey level; each step clips, as torchvision does.
+			// The mean grey level is linear in the channel means, so the
+			// brightness pass gathers them on the way.
 			half := b / 2
-			for i, v := range img {
-				img[i] = unit((v + 1) * half)
+			plane := h * w
+			var sums [3]float64
+			for ch := range c {
+				var sum float32
+				p := img[ch*plane : (ch+1)*plane]
+				for i, v := range p {
+					p[i] = unit((v + 1) * half)
+					sum += p[i]
+				}
+				sums[min(ch, 2)] += float64(sum)
 			}
-			mean := meanGrey(img, c, h*w)
+			mean := float32((sums[0] + sums[1] + sums[2]) / float64(c*plane))
+			if c == 3 {
+				mean = float32((lumR*sums[0] + lumG*sums[1] + lumB*sums[2]) / float64(plane))
+			}
 			for i, v := range img {
 				img[i] = 2*unit((v-mean)*k+mean) - 1
 			}
 		},
 	}
-}
-
-// meanGrey is the mean luminance of an image in [0, 1].
-func meanGrey(img []float32, c, plane int) float32 {
-	var s float64
-	if c != 3 {
-		for _, v := range img {
-			s += float64(v)
-		}
-		return float32(s / float64(len(img)))
-	}
-	for j := range plane {
-		s += lumR*float64(img[j]) + lumG*float64(img[plane+j]) + lumB*float64(img[2*plane+j])
-	}
-	return float32(s / float64(plane))
 }
 
 func grayscaleOp() op {

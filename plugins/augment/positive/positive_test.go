@@ -107,6 +107,38 @@ func TestJitter(t *testing.T) {
 	}
 }
 
+func TestContrastAroundMeanGrey(t *testing.T) {
+	// Contrast alone: every pixel moves away from (or towards) the image's
+	// mean luminance by one factor k, then clips to [0, 1].
+	in := augtest.Noise(3, 20, 3, 6, 6)
+	out := apply(t, NewJitter(), core.Config{"brightness": 0, "p": 1}, in)
+	for i := range in.N() {
+		a, b := in.Sample(i), out.Sample(i)
+		var mean float64
+		for j := range 36 {
+			mean += (lumR*float64(a[j]+1) + lumG*float64(a[36+j]+1) + lumB*float64(a[72+j]+1)) / 2 / 36
+		}
+		// k from the pixel farthest from the mean that did not clip.
+		far := -1
+		for j := range a {
+			if math.Abs(float64(b[j])) < 0.999 && (far < 0 ||
+				math.Abs(float64(a[j]+1)/2-mean) > math.Abs(float64(a[far]+1)/2-mean)) {
+				far = j
+			}
+		}
+		k := (float64(b[far]+1)/2 - mean) / (float64(a[far]+1)/2 - mean)
+		if k < 0.6-1e-3 || k > 1.4+1e-3 {
+			t.Fatalf("image %d: contrast factor %.3f outside [0.6, 1.4]", i, k)
+		}
+		for j := range a {
+			want := math.Max(0, math.Min(1, (float64(a[j]+1)/2-mean)*k+mean))*2 - 1
+			if math.Abs(float64(b[j])-want) > 1e-4 {
+				t.Fatalf("image %d value %d: %v, want %v (k %.3f)", i, j, b[j], want, k)
+			}
+		}
+	}
+}
+
 func TestGrayscale(t *testing.T) {
 	in := augtest.Noise(1, 6, 3, 4, 4)
 	out := apply(t, NewGrayscale(), core.Config{"p": 1}, in)
