@@ -6,6 +6,7 @@ import (
 	"fmt"
 	stdmaps "maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -122,11 +123,21 @@ func load(ctx context.Context, path string, opts Options, chain []string) (*Expe
 				c.Varying[k] = v
 			}
 		}
-		// A label per varying plugin, "jigsaw(k=4)", for tables.
+	}
+	// A label per varying plugin, "jigsaw(k=4)", for tables; computed
+	// from every cell's values before any label is added.
+	labels := make([]map[string]string, len(e.Cells))
+	for i, c := range e.Cells {
+		labels[i] = map[string]string{}
 		for sec := range componentKeys {
-			if label := componentLabel(c, sec, e.Varying); label != "" {
-				c.Varying[sec] = label
+			if label := componentLabel(e.Cells, c, sec, e.Varying); label != "" {
+				labels[i][sec] = label
 			}
+		}
+	}
+	for i, c := range e.Cells {
+		for sec, label := range labels[i] {
+			c.Varying[sec] = label
 		}
 	}
 	return e, nil
@@ -240,22 +251,26 @@ func (x *Experiment) RowKey() string {
 }
 
 // componentLabel renders a plugin section whose name or parameters vary
-// as "name(k=v,...)", with only the varying parameters; "" if neither
-// varies.
-func componentLabel(c *runner.Cell, sec string, varying []string) string {
+// as "name(k=v,...)", with only the parameters that differ between cells
+// using the same plugin; "" if neither name nor parameters vary.
+func componentLabel(cells []*runner.Cell, c *runner.Cell, sec string, varying []string) string {
 	nameVaries := slices.Contains(varying, sec+".name")
+	name := sectionName(c, sec)
 	var ps []string
 	for _, k := range varying {
-		if p, ok := strings.CutPrefix(k, sec+paramsInfix+"."); ok && c.Varying[k] != nil {
-			ps = append(ps, p+"="+formatValue(c.Varying[k]))
+		p, ok := strings.CutPrefix(k, sec+paramsInfix+".")
+		if !ok || c.Varying[k] == nil {
+			continue
+		}
+		for _, o := range cells {
+			if sectionName(o, sec) == name && !reflect.DeepEqual(o.Varying[k], c.Varying[k]) {
+				ps = append(ps, p+"="+formatValue(c.Varying[k]))
+				break
+			}
 		}
 	}
 	if !nameVaries && len(ps) == 0 {
 		return ""
-	}
-	name, _ := c.Varying[sec+".name"].(string)
-	if name == "" {
-		name = sectionName(c, sec)
 	}
 	if len(ps) == 0 {
 		return name

@@ -178,6 +178,22 @@ matrix:
 		if c.Index != i || c.Experiment != "grid" {
 			t.Errorf("cell %d: index %d experiment %q", i, c.Index, c.Experiment)
 		}
+		// Table labels name the plugin; k=4 is the only jigsaw k, so no
+		// parameters show.
+		if c.Varying["augmentation"] != c.Augmentation.Name {
+			t.Errorf("cell %d: label %q, want %q", i, c.Varying["augmentation"], c.Augmentation.Name)
+		}
+	}
+	x := mustLoad(t, p, Options{Set: []string{"matrix.augmentation=[{name: jigsaw, params: {k: 2}}, " +
+		"{name: jigsaw, params: {k: 4}}, {name: none}]", "seeds=[1]"}})
+	var labels []string
+	for _, c := range x.Cells {
+		if c.Train.Lambda == 0.1 {
+			labels = append(labels, c.Varying["augmentation"].(string))
+		}
+	}
+	if got := strings.Join(labels, " "); got != "jigsaw(k=2) jigsaw(k=4) none" {
+		t.Errorf("labels %q", got)
 	}
 }
 
