@@ -25,6 +25,8 @@ func Fetch(ctx context.Context, root, name string) (string, error) {
 		return "", err
 	}
 	dest := filepath.Join(root, e.Name)
+	// TODO(ndalab): fetch could also unpack a downloaded CIFAR tarball
+	// (--from FILE) once its sha256 is pinned here.
 	if e.sources == nil {
 		if _, err := Locate(root, name); err == nil {
 			return dest, nil

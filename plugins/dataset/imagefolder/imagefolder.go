@@ -91,6 +91,9 @@ func (d *Dataset) open(
 			"(want train or test)", core.ErrInvalidArgument, split)
 	}
 
+	// TODO(ndalab): scanning reads every file up front for the content
+	// checksum; on folders of millions of files a cheaper identity (sizes and
+	// mtimes, or a manifest) would be needed.
 	// Scanning reads every file once (for the checksum and a header check),
 	// so each folder configuration is scanned once per process.
 	key := fmt.Sprintf("%+v", opts)
