@@ -1,7 +1,7 @@
 """Reference values for crosscheck_test.go.
 
     go test ./plugins/metric/internal/crosscheck -run TestCrossCheck -dump /tmp/xc
-    python3 testdata/crosscheck.py /tmp/xc/far.json /tmp/xc/near.json
+    python3 testdata/crosscheck.py /tmp/xc/far.json /tmp/xc/near.json /tmp/xc/knn.json
 
 Needs numpy, scipy and scikit-learn (Debian: python3-numpy python3-scipy
 python3-sklearn). Each implementation follows its reference: FID as
@@ -47,6 +47,15 @@ def prdc(real, fake, k=5):
 
 for path in sys.argv[1:]:
     o = json.load(open(path))
+    if "train" in o:
+        from sklearn.neighbors import KNeighborsClassifier
+        d = o["d"]
+        tr, te = np.array(o["train"]).reshape(-1, d), np.array(o["test"]).reshape(-1, d)
+        clf = KNeighborsClassifier(n_neighbors=20, metric="cosine", algorithm="brute",
+                                   weights=lambda dist: np.exp((1 - dist) / 0.07))
+        clf.fit(tr, o["train_y"])
+        print(path, "knn right:", int((clf.predict(te) == np.array(o["test_y"])).sum()), "of", len(te))
+        continue
     n, d = o["n"], o["d"]
     g = np.array(o["gen"]).reshape(n, d)
     r = np.array(o["real"]).reshape(n, d)
