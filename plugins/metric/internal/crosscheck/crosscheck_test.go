@@ -14,6 +14,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/fid"
 	"github.com/ndalab/ndalab/plugins/metric/kid"
 	"github.com/ndalab/ndalab/plugins/metric/knn"
+	"github.com/ndalab/ndalab/plugins/metric/linearprobe"
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
 	"gonum.org/v1/gonum/mat"
 )
@@ -195,5 +196,57 @@ func TestCrossCheckKNN(t *testing.T) {
 	}
 	if right != 288 {
 		t.Errorf("%d of 500 right, scikit-learn gets 288", right)
+	}
+}
+
+// probeData is a small 3-class problem whose classes overlap, so the
+// regularised optimum is interior and unique.
+func probeData() (*mat.Dense, []int) {
+	r := rand.New(rand.NewPCG(9, 1))
+	const n, d = 300, 5
+	x, y := mat.NewDense(n, d, nil), make([]int, n)
+	for i := range n {
+		y[i] = i % 3
+		for j := range d {
+			x.Set(i, j, float64(float32(r.NormFloat64()+0.8*float64(y[i]*(j%2))+float64(j))))
+		}
+	}
+	return x, y
+}
+
+func TestCrossCheckProbeOptimum(t *testing.T) {
+	// Mean cross-entropy + (wd/2)|W|² is scikit-learn's multinomial
+	// LogisticRegression with C = 1/(wd·N) (intercepts unpenalised), so
+	// long full-batch training must reach its coefficients on the
+	// standardised features. scikit-learn (lbfgs, tol 1e-12) gives the
+	// values below.
+	x, y := probeData()
+	if *dump != "" {
+		b, err := json.Marshal(map[string]any{"x": x.RawMatrix().Data, "y": y, "d": 5, "wd": 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*dump, "probe.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := linearprobe.Train(context.Background(), x, y, 3, linearprobe.Options{
+		Epochs: 3000, BatchSize: 300, LR: 0.5, Momentum: 0.9, WeightDecay: 0.01})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantW := mat.NewDense(3, 5, []float64{
+		0.12093626975956111, -1.0066988595679223, -0.04705718618067453, -1.096572538272619, -0.16417207676745482,
+		-0.12094971507629128, -0.04130610386398408, 0.009153536362151646, -0.04049694840416729, 0.023679817498589217,
+		1.3445316730575724e-05, 1.0480049634319064, 0.037903649818523885, 1.137069486676786, 0.14049225926886533,
+	})
+	wantB := []float64{-0.23930782585170726, 0.513239202110977, -0.2739313762592703}
+	if !mat.EqualApprox(p.W, wantW, 1e-4) {
+		t.Errorf("W = %v\nscikit-learn: %v", mat.Formatted(p.W), mat.Formatted(wantW))
+	}
+	for c, w := range wantB {
+		if math.Abs(p.B[c]-w) > 1e-4 {
+			t.Errorf("b[%d] = %v, scikit-learn %v", c, p.B[c], w)
+		}
 	}
 }

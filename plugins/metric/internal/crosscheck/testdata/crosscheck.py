@@ -1,7 +1,7 @@
 """Reference values for crosscheck_test.go.
 
     go test ./plugins/metric/internal/crosscheck -run TestCrossCheck -dump /tmp/xc
-    python3 testdata/crosscheck.py /tmp/xc/far.json /tmp/xc/near.json /tmp/xc/knn.json
+    python3 testdata/crosscheck.py /tmp/xc/far.json /tmp/xc/near.json /tmp/xc/knn.json /tmp/xc/probe.json
 
 Needs numpy, scipy and scikit-learn (Debian: python3-numpy python3-scipy
 python3-sklearn). Each implementation follows its reference: FID as
@@ -47,6 +47,15 @@ def prdc(real, fake, k=5):
 
 for path in sys.argv[1:]:
     o = json.load(open(path))
+    if "wd" in o:
+        from sklearn.linear_model import LogisticRegression
+        d = o["d"]
+        x = np.array(o["x"]).reshape(-1, d)
+        xs = (x - x.mean(0)) / x.std(0)
+        clf = LogisticRegression(C=1 / (o["wd"] * len(x)), tol=1e-12, max_iter=100000)
+        clf.fit(xs, o["y"])
+        print(path, "probe W:", repr(clf.coef_.tolist()), "b:", repr(clf.intercept_.tolist()))
+        continue
     if "train" in o:
         from sklearn.neighbors import KNeighborsClassifier
         d = o["d"]
