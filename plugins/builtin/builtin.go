@@ -31,6 +31,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
 	"github.com/ndalab/ndalab/plugins/model/classifier"
 	"github.com/ndalab/ndalab/plugins/model/dcgan"
+	"github.com/ndalab/ndalab/plugins/model/encoder"
 	"github.com/ndalab/ndalab/plugins/model/mlpgan"
 )
 
@@ -51,6 +52,7 @@ func All() []Plugin {
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
 		{Kind: core.KindModel, Name: "classifier", New: func() core.Component { return classifier.New() }},
 		{Kind: core.KindModel, Name: "dcgan", New: func() core.Component { return dcgan.New() }},
+		{Kind: core.KindModel, Name: "encoder", New: func() core.Component { return encoder.New() }},
 		{Kind: core.KindModel, Name: "mlp-gan", New: func() core.Component { return mlpgan.New() }},
 		{Kind: core.KindDataset, Name: "cifar10", New: func() core.Component { return cifar.New10() }},
 		{Kind: core.KindDataset, Name: "cifar100", New: func() core.Component { return cifar.New100() }},
