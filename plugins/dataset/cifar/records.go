@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,21 +84,26 @@ type records struct {
 // Load reads and checks the files of one split, in order. Errors name the
 // file.
 func Load(paths []string, l Layout, classNames []string) (imageset.Source, error) {
-	var total int64
-	for _, p := range paths {
+	// Every file is read straight into one buffer, so the split costs its
+	// size in memory once.
+	sizes := make([]int, len(paths))
+	total := 0
+	for i, p := range paths {
 		st, err := os.Stat(p)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, imageset.FileError(err))
 		}
-		total += st.Size()
+		sizes[i] = int(st.Size())
+		total += sizes[i]
 	}
-	out := &records{data: make([]byte, 0, total), layout: l}
+	out := &records{data: make([]byte, total), layout: l}
 	names := make([]string, len(paths))
 	sums := make([][]byte, len(paths))
+	at := 0
 	for i, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, imageset.FileError(err))
+		data := out.data[at : at+sizes[i]]
+		if err := readFull(p, data); err != nil {
+			return nil, err
 		}
 		labels, err := Decode(data, l)
 		if err != nil {
@@ -105,8 +111,8 @@ func Load(paths []string, l Layout, classNames []string) (imageset.Source, error
 		}
 		sum := sha256.Sum256(data)
 		names[i], sums[i] = filepath.Base(p), sum[:]
-		out.data = append(out.data, data...)
 		out.labels = append(out.labels, labels...)
+		at += sizes[i]
 	}
 	if len(classNames) != l.Classes {
 		classNames = nil
@@ -114,6 +120,24 @@ func Load(paths []string, l Layout, classNames []string) (imageset.Source, error
 	out.meta = imageset.Meta{Classes: l.Classes, ClassNames: classNames,
 		Checksum: imageset.Checksum(names, sums)}
 	return out, nil
+}
+
+// readFull fills data from the file at path, which must hold exactly
+// len(data) bytes.
+func readFull(path string, data []byte) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, imageset.FileError(err))
+	}
+	defer f.Close()
+	if _, err := io.ReadFull(f, data); err != nil {
+		return fmt.Errorf("read %s: %w", path, imageset.FileError(err))
+	}
+	var extra [1]byte
+	if n, _ := f.Read(extra[:]); n != 0 {
+		return fmt.Errorf("%w: read %s: the file grew while being read", core.ErrInvalidArgument, path)
+	}
+	return nil
 }
 
 func (r *records) Len() int            { return len(r.labels) }
