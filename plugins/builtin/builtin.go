@@ -29,6 +29,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/metric/linearprobe"
 	"github.com/ndalab/ndalab/plugins/metric/ndaregion"
 	"github.com/ndalab/ndalab/plugins/metric/prdc"
+	"github.com/ndalab/ndalab/plugins/model/biggan32"
 	"github.com/ndalab/ndalab/plugins/model/classifier"
 	"github.com/ndalab/ndalab/plugins/model/dcgan"
 	"github.com/ndalab/ndalab/plugins/model/encoder"
@@ -50,6 +51,7 @@ func (p Plugin) ID() string { return string(p.Kind) + "/" + p.Name }
 func All() []Plugin {
 	all := []Plugin{
 		// Each entry: {Kind: core.KindX, Name: "name", New: func() core.Component { return pkg.New() }},
+		{Kind: core.KindModel, Name: "biggan32", New: func() core.Component { return biggan32.New() }},
 		{Kind: core.KindModel, Name: "classifier", New: func() core.Component { return classifier.New() }},
 		{Kind: core.KindModel, Name: "dcgan", New: func() core.Component { return dcgan.New() }},
 		{Kind: core.KindModel, Name: "encoder", New: func() core.Component { return encoder.New() }},

@@ -1,0 +1,204 @@
+package biggan32
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/core/backend/kernels"
+	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/plugins/sdk/plugintest"
+)
+
+func TestConformance(t *testing.T) {
+	plugintest.Run(t, New(), plugintest.Options{Config: core.Config{"width": 4, "z_dim": 8}})
+}
+
+func TestConformanceConditional(t *testing.T) {
+	plugintest.Run(t, New(), plugintest.Options{Config: core.Config{
+		"width": 4, "z_dim": 8, "classes": 3, "channels": 1}})
+}
+
+func randSlice(r *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(r.NormFloat64())
+	}
+	return s
+}
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i := range a {
+		s += float64(a[i]) * float64(b[i])
+	}
+	return s
+}
+
+// Finite differences through a whole network in float32. Spectral norm
+// divides weights of ~0.02 by σ, so gradients reach 1e3 and curvature is
+// high: a step of 3e-4 balances truncation against float32 rounding of a
+// loss summed over 12,288 outputs. The tolerance is 2e-2 of the larger of
+// |fd| and the tensor's RMS gradient: wrong wiring shows as errors of the
+// order of the gradient itself.
+const (
+	fdStep = 3e-4
+	fdTol  = 2e-2
+)
+
+func checkGrad(t *testing.T, name string, param, grad []float32, loss func() float64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(uint64(len(param)), 9))
+	rms := math.Sqrt(dot(grad, grad) / float64(len(grad)))
+	for range min(12, len(param)) {
+		i := r.IntN(len(param))
+		old := param[i]
+		param[i] = old + fdStep
+		up := loss()
+		param[i] = old - fdStep
+		down := loss()
+		param[i] = old
+		fd := (up - down) / (2 * fdStep)
+		if math.Abs(fd-float64(grad[i])) > fdTol*math.Max(math.Max(1, rms), math.Abs(fd)) {
+			t.Errorf("%s[%d]: analytic %.6g, finite difference %.6g", name, i, grad[i], fd)
+		}
+	}
+}
+
+// smoothG and smoothD put tanh where ReLU kinks would break differences;
+// the wiring under test is unchanged and each activation's derivative is
+// checked in core/backend/kernels.
+func smoothG(g *generator) {
+	for _, b := range g.blocks {
+		b.bn1.WithAct(kernels.Tanh)
+		b.bn2.WithAct(kernels.Tanh)
+	}
+	g.bn.WithAct(kernels.Tanh)
+	g.frozenSN = true
+}
+
+func smoothD(d *discriminator) {
+	for _, b := range d.blocks {
+		b.pre.act = kernels.Tanh
+		b.conv1.WithAct(kernels.Tanh, 0)
+	}
+	d.final.act = kernels.Tanh
+}
+
+func grads(net *nn.Net) map[string][]float32 {
+	out := map[string][]float32{}
+	for _, p := range net.Trainable() {
+		out[p.Name] = append([]float32(nil), p.G...)
+	}
+	return out
+}
+
+func TestDiscriminatorGradients(t *testing.T) {
+	a := arch{Channels: 3, Width: 4, ZDim: 8, Classes: 3, Workers: 2}
+	d := newDiscriminator(a, 1)
+	smoothD(d)
+	d.UpdateSpectralNorm()
+	r := rand.New(rand.NewPCG(1, 2))
+	const n = 3
+	x := randSlice(r, n*3*32*32)
+	labels := []int32{0, 2, 1}
+	probe := randSlice(r, n)
+	loss := func() float64 { return dot(d.Forward(n, x, labels), probe) }
+
+	loss()
+	d.net.ZeroGrad()
+	dx := append([]float32(nil), d.Backward(append([]float32(nil), probe...), true, true)...)
+	g := grads(d.net)
+	checkGrad(t, "x", x, dx, loss)
+	for _, name := range []string{"block0.conv1.w", "block0.sc.w", "block1.conv2.w",
+		"block3.conv1.b", "fc.w", "embed"} {
+		checkGrad(t, name, d.net.Params.Get(name).Value.Float32s(), g[name], loss)
+	}
+}
+
+func TestGeneratorGradients(t *testing.T) {
+	a := arch{Channels: 3, Width: 4, ZDim: 8, Classes: 2, Workers: 2}
+	g := newGenerator(a, 1)
+	smoothG(g)
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 4
+	z := randSlice(r, n*8)
+	labels := []int32{0, 1, 1, 0}
+	probe := randSlice(r, n*3*32*32)
+	loss := func() float64 { return dot(g.Forward(n, z, labels, true), probe) }
+
+	loss()
+	g.net.ZeroGrad()
+	g.Backward(append([]float32(nil), probe...))
+	gr := grads(g.net)
+	for _, name := range []string{"fc.w", "block0.conv1.w", "block0.bn1.gamma", "block1.sc.w",
+		"block2.conv2.w", "bn.beta", "out.w", "out.b"} {
+		checkGrad(t, name, g.net.Params.Get(name).Value.Float32s(), gr[name], loss)
+	}
+}
+
+func TestTrainsAndResumes(t *testing.T) {
+	ctx := context.Background()
+	cfg := core.Config{"width": 4, "z_dim": 8, "classes": 2, "ema_start": 0, "ema_decay": 0.9}
+	r := rand.New(rand.NewPCG(5, 6))
+	real := &core.Batch{Shape: [4]int{4, 3, 32, 32}, Data: randSlice(r, 4*3*32*32),
+		Labels: []int32{0, 1, 0, 1}}
+	neg := real.Clone()
+	run := func(m *Model, from, to int) (core.StepResult, core.StepResult) {
+		var d, g core.StepResult
+		var err error
+		for s := from; s < to; s++ {
+			if d, err = m.Step(ctx, core.StepRequest{Phase: core.PhaseD, Step: int64(s), Lambda: 0.25,
+				Real: real, Negatives: neg}); err != nil {
+				t.Fatal(err)
+			}
+			if g, err = m.Step(ctx, core.StepRequest{Phase: core.PhaseG, Step: int64(s), Real: real}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return d, g
+	}
+	save := func(m *Model) []byte {
+		b, err := m.Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	m := New()
+	if err := m.Init(ctx, cfg, 3); err != nil {
+		t.Fatal(err)
+	}
+	run(m, 0, 2)
+	ckpt := save(m)
+
+	other := New()
+	if err := other.Init(ctx, cfg, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Load(ctx, ckpt); err != nil {
+		t.Fatal(err)
+	}
+	d1, g1 := run(m, 2, 3)
+	d2, g2 := run(other, 2, 3)
+	if d1["loss_d"] != d2["loss_d"] || g1["loss_g"] != g2["loss_g"] || !bytes.Equal(save(m), save(other)) {
+		t.Fatalf("resumed run differs: %v %v vs %v %v", d1, g1, d2, g2)
+	}
+	for k, v := range d1 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			t.Fatalf("%s = %v", k, v)
+		}
+	}
+
+	wide := New()
+	if err := wide.Init(ctx, core.Config{"width": 8, "z_dim": 8, "classes": 2}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := wide.Load(ctx, ckpt); !errors.Is(err, core.ErrFailedPrecondition) {
+		t.Fatalf("load into another width: %v", err)
+	}
+}

@@ -1,0 +1,208 @@
+package biggan32
+
+import (
+	"github.com/ndalab/ndalab/core/backend/kernels"
+	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+)
+
+// weightStd initialises every weight; BigGAN uses orthogonal
+// initialisation, and with spectral norm the scale at init matters little.
+const weightStd = 0.02
+
+func conv(net *nn.Net, name string, cin, cout, px, k int) *nn.Conv {
+	return nn.NewConv(net, name, kernels.ConvShape{
+		C: cin, H: px, W: px, K: cout, KH: k, KW: k, Stride: 1, Pad: k / 2,
+	}, true, weightStd).WithSpectralNorm(name + ".sn")
+}
+
+// relu is a stand-alone activation (ReLU unless a gradient test smooths
+// it) whose output the backward pass needs.
+type relu struct {
+	act kernels.Activation
+	y   []float32
+}
+
+func (r *relu) forward(x []float32) []float32 {
+	r.y = grow(r.y, len(x))
+	copy(r.y, x)
+	kernels.BiasActivate(r.act, 0, 1, 1, len(x), nil, r.y)
+	return r.y
+}
+
+// backward overwrites dy with the gradient at the input.
+func (r *relu) backward(dy []float32) []float32 {
+	kernels.ActivateBackward(r.act, 0, 1, 1, len(dy), r.y, dy, nil)
+	return dy
+}
+
+// gBlock is BigGAN's generator block at px×px input, doubling the size.
+type gBlock struct {
+	c, px                 int
+	bn1, bn2              *nn.BatchNorm
+	conv1, conv2, sc      *nn.Conv
+	n                     int
+	up, upSC, out         []float32
+	dUp, dShort, dx, dTmp []float32
+}
+
+func newGBlock(net *nn.Net, name string, c, px, classes int) *gBlock {
+	return &gBlock{c: c, px: px,
+		bn1:   nn.NewBatchNorm(net, name+".bn1", c, classes).WithAct(kernels.ReLU),
+		conv1: conv(net, name+".conv1", c, c, 2*px, 3),
+		bn2:   nn.NewBatchNorm(net, name+".bn2", c, classes).WithAct(kernels.ReLU),
+		conv2: conv(net, name+".conv2", c, c, 2*px, 3),
+		sc:    conv(net, name+".sc", c, c, 2*px, 1),
+	}
+}
+
+func (b *gBlock) forward(n int, x []float32, labels []int32, train bool) []float32 {
+	b.n = n
+	big := n * b.c * 4 * b.px * b.px
+	h := b.bn1.Forward(n, b.px*b.px, x, labels, train)
+	b.up = grow(b.up, big)
+	kernels.Upsample2Forward(n*b.c, b.px, b.px, h, b.up)
+	h = b.conv1.Forward(n, b.up)
+	h = b.bn2.Forward(n, 4*b.px*b.px, h, labels, train)
+	h = b.conv2.Forward(n, h)
+
+	b.upSC = grow(b.upSC, big)
+	kernels.Upsample2Forward(n*b.c, b.px, b.px, x, b.upSC)
+	s := b.sc.Forward(n, b.upSC)
+	b.out = grow(b.out, big)
+	for i := range b.out {
+		b.out[i] = h[i] + s[i]
+	}
+	return b.out
+}
+
+func (b *gBlock) backward(dy []float32) []float32 {
+	small := b.n * b.c * b.px * b.px
+	b.dTmp = grow(b.dTmp, len(dy))
+	copy(b.dTmp, dy)
+
+	// Residual branch.
+	d := b.conv2.Backward(dy, true, true)
+	d = b.bn2.Backward(d)
+	d = b.conv1.Backward(d, true, true)
+	b.dUp = grow(b.dUp, small)
+	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dUp)
+	d = b.bn1.Backward(b.dUp)
+	b.dx = grow(b.dx, small)
+	copy(b.dx, d)
+
+	// Shortcut.
+	d = b.sc.Backward(b.dTmp, true, true)
+	b.dShort = grow(b.dShort, small)
+	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dShort)
+	for i, v := range b.dShort {
+		b.dx[i] += v
+	}
+	return b.dx
+}
+
+// dBlock is BigGAN's discriminator block at px×px input: halving the size
+// when down, with a pre-activation ReLU except in the first block, and a
+// learned 1×1 shortcut when the shape changes.
+type dBlock struct {
+	cin, cout, px        int
+	down, preact         bool
+	pre                  relu
+	conv1, conv2, sc     *nn.Conv
+	n                    int
+	x, pooled, scPooled  []float32
+	out, dTmp, dx, dPool []float32
+	dScIn                []float32
+}
+
+func newDBlock(net *nn.Net, name string, cin, cout, px int, down, preact bool) *dBlock {
+	b := &dBlock{cin: cin, cout: cout, px: px, down: down, preact: preact, pre: relu{act: kernels.ReLU},
+		conv1: conv(net, name+".conv1", cin, cout, px, 3).WithAct(kernels.ReLU, 0),
+		conv2: conv(net, name+".conv2", cout, cout, px, 3),
+	}
+	if down || cin != cout {
+		// BigGAN pools before the 1×1 shortcut in the first block (where
+		// the input has few channels) and after it elsewhere; pooling and a
+		// 1×1 convolution commute, so one order serves both.
+		b.sc = conv(net, name+".sc", cin, cout, px, 1)
+	}
+	return b
+}
+
+func (b *dBlock) outPx() int {
+	if b.down {
+		return b.px / 2
+	}
+	return b.px
+}
+
+func (b *dBlock) forward(n int, x []float32) []float32 {
+	b.n, b.x = n, x
+	h := x
+	if b.preact {
+		h = b.pre.forward(x)
+	}
+	h = b.conv1.Forward(n, h)
+	h = b.conv2.Forward(n, h)
+	s := x
+	if b.sc != nil {
+		s = b.sc.Forward(n, x)
+	}
+	if b.down {
+		op := b.outPx()
+		b.pooled = grow(b.pooled, n*b.cout*op*op)
+		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, h, b.pooled)
+		b.scPooled = grow(b.scPooled, n*b.cout*op*op)
+		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, s, b.scPooled)
+		h, s = b.pooled, b.scPooled
+	}
+	b.out = grow(b.out, len(h))
+	for i := range b.out {
+		b.out[i] = h[i] + s[i]
+	}
+	return b.out
+}
+
+// backward returns the input gradient when needX; needW adds weight
+// gradients.
+func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
+	full := b.n * b.cout * b.px * b.px
+	dh, ds := dy, dy
+	if b.down {
+		b.dPool = grow(b.dPool, full)
+		kernels.AvgPool2Backward(b.n*b.cout, b.px, b.px, dy, b.dPool)
+		dh = b.dPool
+	}
+	// The shortcut's gradient equals the branch's at the block output; keep
+	// a copy, since the branch's layers overwrite theirs.
+	b.dTmp = grow(b.dTmp, len(dh))
+	copy(b.dTmp, dh)
+	ds = b.dTmp
+
+	d := b.conv2.Backward(dh, true, needW)
+	d = b.conv1.Backward(d, needX, needW)
+	if !needX {
+		if b.sc != nil {
+			b.sc.Backward(ds, false, needW)
+		}
+		return nil
+	}
+	if b.preact {
+		d = b.pre.backward(d)
+	}
+	b.dx = grow(b.dx, b.n*b.cin*b.px*b.px)
+	copy(b.dx, d)
+	if b.sc != nil {
+		ds = b.sc.Backward(ds, true, needW)
+	}
+	for i, v := range ds {
+		b.dx[i] += v
+	}
+	return b.dx
+}
+
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
