@@ -1,0 +1,42 @@
+#!/bin/sh
+# bench-vs-torch.sh: train the dcgan reference configuration (28×28×1, batch
+# 64, one D step with an NDA batch and one G step) with ndalab and with the
+# PyTorch peer at the same thread count, and print both figures and their
+# ratio.
+#
+# usage: scripts/bench-vs-torch.sh [THREADS [STEPS [BATCH]]]
+#
+# Environment: TAGS (go build tags, default "openblas"; "" for pure Go),
+# PEER (the PyTorch script, default ../shared/peers/torch_dcgan_mnist.py
+# from the repository root), PYTHON (default /usr/bin/python3).
+set -eu
+
+threads=${1:-2}
+steps=${2:-30}
+batch=${3:-64}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tags=${TAGS-openblas}
+peer=${PEER:-$root/../shared/peers/torch_dcgan_mnist.py}
+python=${PYTHON:-/usr/bin/python3}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$root" && go build -tags "$tags" -o "$tmp/ndalab" ./cmd/ndalab)
+
+# The kernels hold OpenBLAS to one thread themselves; the variable makes
+# sure its pool never starts more.
+echo "== ndalab (tags: ${tags:-none})"
+OPENBLAS_NUM_THREADS=1 "$tmp/ndalab" bench gan --threads "$threads" --steps "$steps" \
+	--batch "$batch" | tee "$tmp/ours"
+echo "== PyTorch ($peer)"
+"$python" "$peer" "$threads" "$steps" "$batch" | tee "$tmp/peer"
+
+ours=$(sed -n 's/^images_per_s=\([0-9.]*\)$/\1/p' "$tmp/ours")
+theirs=$(sed -n 's/.*images_per_s=\([0-9.]*\).*/\1/p' "$tmp/peer")
+if [ -z "$ours" ] || [ -z "$theirs" ]; then
+	echo "bench-vs-torch: could not read images_per_s from both runs" >&2
+	exit 1
+fi
+awk -v o="$ours" -v t="$theirs" -v n="$threads" 'BEGIN {
+	printf "threads=%d ndalab_images_per_s=%s torch_images_per_s=%s ratio=%.2f\n", n, o, t, o / t
+}'
