@@ -287,7 +287,7 @@ func (u *run) close() {
 // execute trains and evaluates, then records how the run ended.
 func (u *run) execute(ctx context.Context) (string, int64, error) {
 	c := u.c
-	msg := fmt.Sprintf("%s %s", c.Task, FormatParams(c.Varying))
+	msg := strings.TrimSpace(fmt.Sprintf("%s %s", c.Task, FormatParams(c.Varying)))
 	if u.from > 0 {
 		msg = fmt.Sprintf("resuming at step %d: %s", u.from, msg)
 	}

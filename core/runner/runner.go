@@ -322,15 +322,17 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 	req := c.Features.From
 	r.reqMu.Lock()
 	defer r.reqMu.Unlock()
-	o := r.runCell(ctx, p, req)
-	if o.Status != results.StatusFinished && o.Status != StatusSkipped {
-		return fmt.Errorf("features.from: cell %s ended %s: %w", req, o.Status, o.Err)
+	// A finished run that still stands is reused quietly; anything else
+	// runs (or resumes) here, in the open.
+	prev, err := r.opt.Store.LatestRun(ctx, req.Experiment, req.ID)
+	if err != nil {
+		return fmt.Errorf("features.from: %w", err)
 	}
-	if o.Status == StatusSkipped {
-		if prev, _ := r.opt.Store.LatestRun(ctx, req.Experiment, req.ID); prev != nil &&
-			prev.Status != results.StatusFinished {
-			return fmt.Errorf("%w: features.from: cell %s %s", core.ErrFailedPrecondition, req,
-				prev.Status)
+	if prev == nil || prev.Status != results.StatusFinished || r.stale(ctx, prev) != "" {
+		o := r.runCell(ctx, p, req)
+		if o.Status != results.StatusFinished {
+			return fmt.Errorf("%w: features.from: cell %s ended %s: %v", core.ErrFailedPrecondition,
+				req, o.Status, o.Err)
 		}
 	}
 	for _, f := range []string{"best.ckpt", "last.ckpt"} {
