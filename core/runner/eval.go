@@ -67,7 +67,7 @@ func (u *run) evaluate(ctx context.Context) error {
 			values[k] = v
 		}
 		if len(m.desc.Outputs) > 0 {
-			p := u.outputName(m.desc)
+			p := outputName(m.desc, u.metricDescs())
 			dirs[p], dirs[p+"_mean"] = m.desc.HigherIsBetter, m.desc.HigherIsBetter
 		}
 	}
@@ -264,40 +264,60 @@ func sortedNames[V any](m map[string]V) []string { return slices.Sorted(keys(m))
 // outputName is the recorded name of a metric's primary output: its first
 // output, prefixed by the metric's name when another metric of the cell
 // has an output of that name.
-func (u *run) outputName(d *core.Descriptor) string {
+func outputName(d *core.Descriptor, all []*core.Descriptor) string {
 	o := d.Outputs[0]
-	for _, m := range u.metrics {
-		if m.desc.Name != d.Name && slices.Contains(m.desc.Outputs, o) {
+	for _, m := range all {
+		if m.Name != d.Name && slices.Contains(m.Outputs, o) {
 			return d.Name + "/" + o
 		}
 	}
 	return o
 }
 
-// PrimaryMetrics returns the recorded name of each metric's primary output
-// for a cell ("<output>_mean" for anomaly scores), and its direction: the
-// columns of the cell's comparison table.
+// primaries returns, per metric with outputs, the recorded name of its
+// primary value ("<output>_mean" over sets for anomaly scores) and whether
+// higher is better.
+func primaries(t Task, descs []*core.Descriptor) ([]string, []bool) {
+	var names []string
+	var higher []bool
+	for _, d := range descs {
+		if len(d.Outputs) == 0 {
+			continue
+		}
+		n := outputName(d, descs)
+		if t == TaskAnomaly && d.Has(core.InputScoresIn) {
+			n += "_mean"
+		}
+		names = append(names, n)
+		higher = append(higher, d.HigherIsBetter)
+	}
+	return names, higher
+}
+
+// metricDescs returns the descriptors of a run's metrics, in order.
+func (u *run) metricDescs() []*core.Descriptor {
+	out := make([]*core.Descriptor, len(u.metrics))
+	for i, m := range u.metrics {
+		out[i] = m.desc
+	}
+	return out
+}
+
+// PrimaryMetrics returns the recorded name of each metric's primary value
+// for a cell and its direction: the columns of the cell's comparison table.
 func (r *Runner) PrimaryMetrics(ctx context.Context, c *Cell) ([]string, map[string]bool, error) {
-	u := &run{c: c}
+	var descs []*core.Descriptor
 	for _, m := range c.Metrics {
 		d, err := r.catalog.Describe(ctx, core.KindMetric, m.Name)
 		if err != nil {
 			return nil, nil, err
 		}
-		u.metrics = append(u.metrics, &started{desc: d})
+		descs = append(descs, d)
 	}
-	var names []string
+	names, hs := primaries(c.Task, descs)
 	higher := map[string]bool{}
-	for _, m := range u.metrics {
-		if len(m.desc.Outputs) == 0 {
-			continue
-		}
-		n := u.outputName(m.desc)
-		if c.Task == TaskAnomaly && m.desc.Has(core.InputScoresIn) {
-			n += "_mean"
-		}
-		names = append(names, n)
-		higher[n] = m.desc.HigherIsBetter
+	for i, n := range names {
+		higher[n] = hs[i]
 	}
 	return names, higher, nil
 }

@@ -240,19 +240,13 @@ func (u *run) initFeatures(ctx context.Context) error {
 	return nil
 }
 
-// choosePrimary picks the metric output that selects the best checkpoint.
+// choosePrimary picks the metric value that selects the best checkpoint:
+// eval.primary (checked to exist before the run), else the first metric's.
 func (u *run) choosePrimary() {
-	u.primary = u.c.Eval.Primary
-	for _, m := range u.metrics {
-		if len(m.desc.Outputs) == 0 {
-			continue
-		}
-		name := u.outputName(m.desc)
-		if u.c.Task == TaskAnomaly && m.desc.Has(core.InputScoresIn) {
-			name += "_mean"
-		}
-		if u.primary == "" || u.primary == name {
-			u.primary, u.higher = name, m.desc.HigherIsBetter
+	names, higher := primaries(u.c.Task, u.metricDescs())
+	for i, n := range names {
+		if u.c.Eval.Primary == "" || u.c.Eval.Primary == n {
+			u.primary, u.higher = n, higher[i]
 			return
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,6 +207,9 @@ func (r *Runner) resolveCell(ctx context.Context, c *Cell) (*resolved, error) {
 	if err := checkInputs(c, res); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
+	if err := checkPrimary(c, res); err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	return res, nil
 }
 
@@ -231,6 +236,23 @@ func checkInputs(c *Cell, res *resolved) error {
 		}
 	}
 	return nil
+}
+
+// checkPrimary makes sure eval.primary names a value some metric records.
+func checkPrimary(c *Cell, res *resolved) error {
+	if c.Eval.Primary == "" {
+		return nil
+	}
+	var descs []*core.Descriptor
+	for _, m := range c.Metrics {
+		descs = append(descs, res.descs[string(core.KindMetric)+"/"+m.Name])
+	}
+	names, _ := primaries(c.Task, descs)
+	if slices.Contains(names, c.Eval.Primary) {
+		return nil
+	}
+	return fmt.Errorf("%w: eval.primary %q is not a primary metric of this cell (have: %s)",
+		core.ErrInvalidArgument, c.Eval.Primary, strings.Join(names, ", "))
 }
 
 func needsFeatures(in string) string {
