@@ -73,7 +73,7 @@ func activateRow(act Activation, slope, b float32, row []float32) {
 		}
 	case Tanh:
 		for j, v := range row {
-			row[j] = float32(math.Tanh(float64(v + b)))
+			row[j] = tanh32(v + b)
 		}
 	default:
 		panic("kernels: unknown activation " + act.String())

@@ -69,10 +69,11 @@ type Conv struct {
 }
 
 type convScratch struct {
-	cols []float32 // im2col matrix of a group of images, CKK × g·P
-	out  []float32 // a group's K × g·P product or gathered gradient
-	dw   []float32 // this worker's weight gradient, K × CKK
-	db   []float32 // this worker's bias gradient, K
+	cols  []float32 // im2col matrix of a group of images, CKK × g·P
+	dcols []float32 // its gradient in the backward pass
+	out   []float32 // a group's K × g·P product or gathered gradient
+	dw    []float32 // this worker's weight gradient, K × CKK
+	db    []float32 // this worker's bias gradient, K
 }
 
 // NewConv returns a Conv for s with the given worker count (≥ 1). It panics
@@ -173,48 +174,41 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 // BackwardData computes dx, the gradient with respect to the input, from dy
 // (n×K×OH×OW) and w. dx (n×C×H×W) is overwritten.
 func (cv *Conv) BackwardData(n int, dy, w, dx []float32) {
-	s := cv.Shape
-	cv.check(n, dx, dy)
-	mustLen("weights", w, s.WeightSize())
-	if s.useShift() {
-		cv.shiftBackwardData(n, dy, w, dx)
-		return
-	}
-	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
-	g := cv.groupSize(n)
-
-	cv.parallel(n, func(wk, lo, hi int) {
-		sc := &cv.scratch[wk]
-		for i := lo; i < hi; i += g {
-			nb := min(g, hi-i)
-			dyg, ld := cv.gather(sc, dy, i, nb)
-			cols := grow(&sc.cols, ckk*nb*p)
-			Sgemm(true, false, ckk, nb*p, s.K, 1, w, ckk, dyg, ld, 0, cols, nb*p)
-			for b := range nb {
-				dxi := dx[(i+b)*s.InSize() : (i+b+1)*s.InSize()]
-				clear(dxi)
-				col2im(s, cols, nb*p, b*p, dxi)
-			}
-		}
-	})
+	cv.Backward(n, nil, dy, w, dx, nil, nil)
 }
 
 // BackwardWeights adds the gradients with respect to the weights and the
 // bias to dw (K×C×KH×KW) and db (K values, or nil to skip), from the input x
 // and the output gradient dy of n images.
 func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
+	cv.Backward(n, x, dy, nil, nil, dw, db)
+}
+
+// Backward runs both backward passes in one sweep over the images, so each
+// group's output gradient is gathered once and used while in cache: with dx
+// non-nil it overwrites dx (n×C×H×W) with the input gradient (w needed),
+// with dw non-nil it adds the weight gradient to dw (x needed), and with db
+// non-nil it adds the bias gradient to db.
+func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
 	s := cv.Shape
-	cv.check(n, x, dy)
-	mustLen("weight gradient", dw, s.WeightSize())
+	mustLen("output gradient", dy, n*s.OutSize())
+	if dx != nil {
+		mustLen("input gradient", dx, n*s.InSize())
+		mustLen("weights", w, s.WeightSize())
+	}
+	if dw != nil {
+		mustLen("input", x, n*s.InSize())
+		mustLen("weight gradient", dw, s.WeightSize())
+	}
 	if db != nil {
 		mustLen("bias gradient", db, s.K)
+		sumChannels(n, s.K, s.OutH()*s.OutW(), dy, db)
 	}
-	p0 := s.OutH() * s.OutW()
-	if db != nil {
-		sumChannels(n, s.K, p0, dy, db)
+	if dx == nil && dw == nil {
+		return
 	}
 	if s.useShift() {
-		cv.shiftBackwardWeights(n, x, dy, dw)
+		cv.shiftBackward(n, x, dy, w, dx, dw)
 		return
 	}
 	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
@@ -222,7 +216,7 @@ func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
 
 	// The kept matrices are laid out by Forward's groups, which depend only
 	// on n and the worker count, both unchanged when the input is.
-	reuse := cv.KeepCols && cv.keptN == n && cv.keptX == &x[0]
+	reuse := dw != nil && cv.KeepCols && cv.keptN == n && cv.keptX == &x[0]
 
 	cv.parallel(n, func(wk, lo, hi int) {
 		sc := &cv.scratch[wk]
@@ -230,27 +224,40 @@ func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
 		// Worker 0 adds straight into dw; the others into their own buffer,
 		// summed below, so no two goroutines write one slice.
 		acc := dw
-		if wk > 0 {
+		if wk > 0 && dw != nil {
 			acc = grow(&sc.dw, s.WeightSize())
 			clear(acc)
 		}
 		for i := lo; i < hi; i += g {
 			nb := min(g, hi-i)
-			var cols []float32
-			if reuse {
-				cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
-			} else {
-				cols = grow(&sc.cols, ckk*nb*p)
+			dyg, ld := cv.gather(sc, dy, i, nb)
+			if dw != nil {
+				var cols []float32
+				if reuse {
+					cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
+				} else {
+					cols = grow(&sc.cols, ckk*nb*p)
+					for b := range nb {
+						im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+					}
+				}
+				Sgemm(false, true, s.K, ckk, nb*p, 1, dyg, ld, cols, nb*p, 1, acc, ckk)
+			}
+			if dx != nil {
+				dcols := grow(&sc.dcols, ckk*nb*p)
+				Sgemm(true, false, ckk, nb*p, s.K, 1, w, ckk, dyg, ld, 0, dcols, nb*p)
 				for b := range nb {
-					im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+					dxi := dx[(i+b)*s.InSize() : (i+b+1)*s.InSize()]
+					clear(dxi)
+					col2im(s, dcols, nb*p, b*p, dxi)
 				}
 			}
-			dyg, ld := cv.gather(sc, dy, i, nb)
-			Sgemm(false, true, s.K, ckk, nb*p, 1, dyg, ld, cols, nb*p, 1, acc, ckk)
 		}
 	})
-	for wk := 1; wk < min(cv.Workers, n); wk++ {
-		addTo(dw, cv.scratch[wk].dw[:s.WeightSize()])
+	if dw != nil {
+		for wk := 1; wk < min(cv.Workers, n); wk++ {
+			addTo(dw, cv.scratch[wk].dw[:s.WeightSize()])
+		}
 	}
 }
 

@@ -101,38 +101,40 @@ func (cv *Conv) shiftForward(n int, x, w, bias, y []float32) {
 	})
 }
 
-func (cv *Conv) shiftBackwardData(n int, dy, w, dx []float32) {
+// shiftBackward computes the input gradient (dx non-nil) and adds the
+// weight gradient (dw non-nil) from one shifted gather per image.
+func (cv *Conv) shiftBackward(n int, x, dy, w, dx, dw []float32) {
 	s := cv.Shape
 	kk, hw := s.KH*s.KW, s.H*s.W
-	wr := grow(&cv.wr, s.WeightSize())
-	tapMajor(s, w, wr)
+	var wr []float32
+	if dx != nil {
+		wr = grow(&cv.wr, s.WeightSize())
+		tapMajor(s, w, wr)
+	}
 
 	cv.parallel(n, func(wk, lo, hi int) {
 		sc := &cv.scratch[wk]
 		dys := grow(&sc.cols, s.K*kk*hw)
+		var acc []float32
+		if dw != nil {
+			acc = grow(&sc.dw, s.WeightSize())
+			clear(acc)
+		}
 		for i := lo; i < hi; i++ {
 			shiftGather(s, dy[i*s.OutSize():(i+1)*s.OutSize()], dys)
-			dxi := dx[i*s.InSize() : (i+1)*s.InSize()]
-			Sgemm(true, false, s.C, hw, s.K*kk, 1, wr, s.C, dys, hw, 0, dxi, hw)
+			if dw != nil {
+				xi := x[i*s.InSize() : (i+1)*s.InSize()]
+				Sgemm(false, true, s.K*kk, s.C, hw, 1, dys, hw, xi, hw, 1, acc, s.C)
+			}
+			if dx != nil {
+				dxi := dx[i*s.InSize() : (i+1)*s.InSize()]
+				Sgemm(true, false, s.C, hw, s.K*kk, 1, wr, s.C, dys, hw, 0, dxi, hw)
+			}
 		}
 	})
-}
-
-func (cv *Conv) shiftBackwardWeights(n int, x, dy, dw []float32) {
-	s := cv.Shape
-	kk, hw := s.KH*s.KW, s.H*s.W
-
-	cv.parallel(n, func(wk, lo, hi int) {
-		sc := &cv.scratch[wk]
-		dys := grow(&sc.cols, s.K*kk*hw)
-		acc := grow(&sc.dw, s.WeightSize())
-		clear(acc)
-		for i := lo; i < hi; i++ {
-			shiftGather(s, dy[i*s.OutSize():(i+1)*s.OutSize()], dys)
-			xi := x[i*s.InSize() : (i+1)*s.InSize()]
-			Sgemm(false, true, s.K*kk, s.C, hw, 1, dys, hw, xi, hw, 1, acc, s.C)
-		}
-	})
+	if dw == nil {
+		return
+	}
 
 	// Sum the workers' tap-major gradients back into K×C×KH×KW order.
 	for wk := range min(cv.Workers, n) {

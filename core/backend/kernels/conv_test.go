@@ -126,6 +126,20 @@ func TestConvGradients(t *testing.T) {
 				checkGrad(t, "dw", w, dw, loss)
 				checkGrad(t, "db", b, db, loss)
 
+				// One combined sweep gives what the two passes gave.
+				loss()
+				dx2 := make([]float32, len(x))
+				dw2 := make([]float32, len(w))
+				db2 := make([]float32, len(b))
+				cv.Backward(tc.n, x, probe, w, dx2, dw2, db2)
+				cv.BackwardData(tc.n, probe, w, dx)
+				clear(dw)
+				clear(db)
+				cv.BackwardWeights(tc.n, x, probe, dw, db)
+				closeTo(t, "combined dx", dx2, dx, 1e-6)
+				closeTo(t, "combined dw", dw2, dw, 1e-6)
+				closeTo(t, "combined db", db2, db, 1e-6)
+
 				// BackwardWeights adds: a second call doubles the gradient.
 				loss() // refresh the kept im2col after the probes moved x
 				cv.BackwardWeights(tc.n, x, probe, dw, db)
@@ -187,4 +201,29 @@ func BenchmarkConv(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkIm2col times im2col and col2im for the reference D's second
+// convolution, one image at a time over 192 images.
+func BenchmarkIm2col(b *testing.B) {
+	s := benchShapes[0].s
+	r := newRand(14)
+	x := randSlice(r, s.InSize())
+	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
+	cols := make([]float32, ckk*p)
+	dx := make([]float32, s.InSize())
+	b.Run("im2col", func(b *testing.B) {
+		for b.Loop() {
+			for range 192 {
+				im2col(s, x, cols, p, 0)
+			}
+		}
+	})
+	b.Run("col2im", func(b *testing.B) {
+		for b.Loop() {
+			for range 192 {
+				col2im(s, cols, p, 0, dx)
+			}
+		}
+	})
 }

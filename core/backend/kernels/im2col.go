@@ -21,30 +21,41 @@ func im2col(s ConvShape, x, cols []float32, ld, off int) {
 }
 
 // fillTap writes one im2col row: tap (kh, kw) of one input plane over all
-// output positions.
+// output positions. Output rows whose input row is padding are cleared in
+// one block; within a row, the columns that fall in the padding are
+// cleared element by element (there are at most Pad of them), since calls
+// to clear cost more than the few stores of a 7-wide map.
 func fillTap(s ConvShape, plane, dst []float32, kh, kw, oh, ow int) {
-	// Output columns whose input column lies inside the image: iw = ox*S - P
-	// + kw in [0, W). Computing the range once keeps the inner loop free of
-	// bounds tests.
+	yLo, yHi := validRange(oh, s.H, s.Stride, kh-s.Pad)
 	lo, hi := validRange(ow, s.W, s.Stride, kw-s.Pad)
-	for oy := range oh {
+	clear(dst[:yLo*ow])
+	clear(dst[yHi*ow : oh*ow])
+	n := hi - lo
+	for oy := yLo; oy < yHi; oy++ {
 		d := dst[oy*ow : (oy+1)*ow]
+		for ox := 0; ox < lo; ox++ {
+			d[ox] = 0
+		}
+		for ox := hi; ox < ow; ox++ {
+			d[ox] = 0
+		}
 		iy := oy*s.Stride - s.Pad + kh
-		if iy < 0 || iy >= s.H {
-			clear(d)
-			continue
-		}
-		src := plane[iy*s.W : (iy+1)*s.W]
-		clear(d[:lo])
-		clear(d[hi:])
 		ix := lo*s.Stride - s.Pad + kw
+		src := plane[iy*s.W+ix:]
 		if s.Stride == 1 {
-			copy(d[lo:hi], src[ix:ix+hi-lo])
+			copy(d[lo:hi], src[:n])
 			continue
 		}
-		for ox := lo; ox < hi; ox++ {
-			d[ox] = src[ix]
-			ix += s.Stride
+		dd := d[lo:hi]
+		src = src[:(n-1)*s.Stride+1]
+		if s.Stride == 2 {
+			for j := range dd {
+				dd[j] = src[2*j]
+			}
+			continue
+		}
+		for j := range dd {
+			dd[j] = src[j*s.Stride]
 		}
 	}
 }
@@ -68,23 +79,27 @@ func col2im(s ConvShape, cols []float32, ld, off int, dx []float32) {
 }
 
 func addTap(s ConvShape, src, plane []float32, kh, kw, oh, ow int) {
+	yLo, yHi := validRange(oh, s.H, s.Stride, kh-s.Pad)
 	lo, hi := validRange(ow, s.W, s.Stride, kw-s.Pad)
-	for oy := range oh {
+	n := hi - lo
+	for oy := yLo; oy < yHi; oy++ {
 		iy := oy*s.Stride - s.Pad + kh
-		if iy < 0 || iy >= s.H {
-			continue
-		}
-		d := plane[iy*s.W : (iy+1)*s.W]
-		r := src[oy*ow : (oy+1)*ow]
 		ix := lo*s.Stride - s.Pad + kw
+		r := src[oy*ow+lo : oy*ow+hi]
+		d := plane[iy*s.W+ix:]
 		if s.Stride == 1 {
-			n := hi - lo
-			addTo(d[ix:ix+n], r[lo:hi])
+			addTo(d[:n], r)
 			continue
 		}
-		for ox := lo; ox < hi; ox++ {
-			d[ix] += r[ox]
-			ix += s.Stride
+		d = d[:(n-1)*s.Stride+1]
+		if s.Stride == 2 {
+			for j, v := range r {
+				d[2*j] += v
+			}
+			continue
+		}
+		for j, v := range r {
+			d[j*s.Stride] += v
 		}
 	}
 }

@@ -276,3 +276,23 @@ func TestAvgPool2(t *testing.T) {
 	AvgPool2Backward(planes, h, w, probe, dx)
 	checkGrad(t, "dx", xs, dx, loss)
 }
+
+func TestTanh32(t *testing.T) {
+	// Absolute error below 5e-7 (under 8 float32 ulps near ±1, where an
+	// ulp is 6e-8) on a fine grid over [-10, 10], and exact saturation far
+	// out. The parity test with PyTorch needs 1e-4.
+	worst := 0.0
+	for i := -200000; i <= 200000; i++ {
+		x := float32(i) * 5e-5
+		got := float64(tanh32(x))
+		if d := math.Abs(got - math.Tanh(float64(x))); d > worst {
+			worst = d
+		}
+	}
+	if worst > 5e-7 {
+		t.Fatalf("max |tanh32 - tanh| = %.3g, want ≤ 5e-7", worst)
+	}
+	if tanh32(50) != 1 || tanh32(-50) != -1 {
+		t.Fatalf("tanh32(±50) = %v, %v, want ±1", tanh32(50), tanh32(-50))
+	}
+}

@@ -78,22 +78,23 @@ func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
 		db = c.B.G
 	}
 	c.k.ActivateBackward(c.n, c.y, dy, db)
+	var gw []float32
 	if needW {
-		gw := c.W.G
+		gw = c.W.G
 		if c.SN != nil {
 			gw = c.SN.GradBuffer()
 		}
-		c.k.BackwardWeights(c.n, c.x, dy, gw, nil)
-		if c.SN != nil {
-			c.SN.Backward()
-		}
 	}
-	if !needX {
-		return nil
+	var dx []float32
+	if needX {
+		c.dx = grow(&c.dx, c.n*s.InSize())
+		dx = c.dx
 	}
-	c.dx = grow(&c.dx, c.n*s.InSize())
-	c.k.BackwardData(c.n, dy, c.weight(), c.dx)
-	return c.dx
+	c.k.Backward(c.n, c.x, dy, c.weight(), dx, gw, nil)
+	if needW && c.SN != nil {
+		c.SN.Backward()
+	}
+	return dx
 }
 
 func (c *Conv) weight() []float32 {
