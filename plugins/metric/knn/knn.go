@@ -7,7 +7,7 @@
 // defaults, k = 20 and τ = 0.07, are those of the NDA paper's evaluation.
 //
 // The cost is one similarity product: 50,000 train and 10,000 test 512-d
-// features take 0.5 TFLOP, about a minute on two cores with gonum's float32
+// features take 0.5 TFLOP, about 25 s on two cores with gonum's float32
 // kernels.
 package knn
 
