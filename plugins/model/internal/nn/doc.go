@@ -13,7 +13,8 @@
 // What stays shared with the backend: every tensor a layer registers lives in
 // a backend.Params (float32), initialised from (seed, set name, parameter
 // name) exactly as backend layers are, and Net.Grads hands the gradients to
-// the backend's Adam, so optimiser, EMA and checkpoints are the backend's.
+// the backend's Adam, so optimiser and checkpoints are the backend's. EMA
+// mirrors backend.EMA (same semantics, same checkpoint tensors) in float32.
 //
 // Layer protocol. Forward(n, x) returns an output buffer the layer owns,
 // valid until its next Forward; the layer keeps a reference to x, which the
