@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"runtime"
@@ -17,11 +18,16 @@ import (
 
 // cmdBench dispatches the benchmarks; "gan" is the only one.
 func cmdBench(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "gan" {
-		fmt.Fprintln(e.stderr, "usage: ndalab bench gan [--threads N] [--batch N] [--steps N]")
-		return fmt.Errorf("bench: want a benchmark name (gan): %w", core.ErrInvalidArgument)
+	const usage = "usage: ndalab bench gan [--threads N] [--batch N] [--steps N] [--warmup N]"
+	switch {
+	case len(args) > 0 && args[0] == "gan":
+		return benchGAN(ctx, e, args[1:])
+	case len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "help"):
+		fmt.Fprintln(e.stderr, usage)
+		return flag.ErrHelp
 	}
-	return benchGAN(ctx, e, args[1:])
+	fmt.Fprintln(e.stderr, usage)
+	return fmt.Errorf("bench: want a benchmark name (gan): %w", core.ErrInvalidArgument)
 }
 
 // benchGAN trains the dcgan reference configuration (28×28×1, one D step

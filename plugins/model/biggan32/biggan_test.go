@@ -183,6 +183,16 @@ func TestTrainsAndResumes(t *testing.T) {
 	if err := other.Load(ctx, ckpt); err != nil {
 		t.Fatal(err)
 	}
+	// The same seed gives the same model.
+	twin := New()
+	if err := twin.Init(ctx, cfg, 3); err != nil {
+		t.Fatal(err)
+	}
+	run(twin, 0, 2)
+	if !bytes.Equal(save(twin), ckpt) {
+		t.Fatal("same seed, different checkpoints")
+	}
+
 	d1, g1 := run(m, 2, 3)
 	d2, g2 := run(other, 2, 3)
 	if d1["loss_d"] != d2["loss_d"] || g1["loss_g"] != g2["loss_g"] || !bytes.Equal(save(m), save(other)) {
