@@ -16,7 +16,6 @@ import (
 	"github.com/ndalab/ndalab/core/runner"
 	"github.com/ndalab/ndalab/experiments"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
-	"github.com/ndalab/ndalab/plugins/model/mlpgan"
 	"github.com/ndalab/ndalab/results"
 )
 
@@ -335,7 +334,6 @@ func TestCheckBeforeTraining(t *testing.T) {
 func TestToy2DBuiltins(t *testing.T) {
 	e := newEnv(t)
 	model := "mlp-gan"
-	e.l.extra["model/mlp-gan"] = func() core.Component { return mlpgan.New() }
 	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
 		Out: filepath.Join(e.dir, "out"), Workers: 2})
 	if err != nil {
@@ -488,5 +486,70 @@ func TestRerunOnNewPluginVersion(t *testing.T) {
 	if again[0].Status != results.StatusFinished || again[0].RunID == first[0].RunID {
 		t.Errorf("after a model version change: %s run %s, want a new finished run (was %s)",
 			again[0].Status, again[0].RunID, first[0].RunID)
+	}
+}
+
+// cancelAt cancels a context when a run reports the given step.
+type cancelAt struct {
+	step   int64
+	cancel context.CancelFunc
+}
+
+func (c cancelAt) Report(e runner.Event) {
+	if e.Kind == "step" && e.Step == c.step {
+		c.cancel()
+	}
+}
+
+// TestResumeExactBuiltin interrupts the real mlp-gan on the real toy2d
+// data and resumes it: the final checkpoint must equal an uninterrupted
+// run's byte for byte (weights, Adam moments, EMA, data cursor).
+func TestResumeExactBuiltin(t *testing.T) {
+	const yaml = `
+name: exact
+task: gan
+dataset: {name: toy2d, params: {train_size: 1000, test_size: 200}}
+model: {name: mlp-gan, params: {hidden: 32, layers: 2, ema_decay: 0.9}}
+augmentation: {name: toy2d-forbidden}
+train: {steps: 30, batch_size: 32, d_steps: 2, checkpoint_every: 10}
+eval: {samples: 200}
+`
+	final := func(cancelStep int64) []byte {
+		e := newEnv(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		opts := runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
+			Out: filepath.Join(e.dir, "out")}
+		if cancelStep > 0 {
+			opts.Progress = cancelAt{cancelStep, cancel}
+		}
+		r, err := runner.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := e.load(r, yaml)
+		out, _ := r.Run(ctx, x.Cells)
+		if cancelStep > 0 {
+			if out[0].Status != results.StatusInterrupted || out[0].Step != cancelStep {
+				t.Fatalf("first run: %s at %d, want interrupted at %d", out[0].Status, out[0].Step,
+					cancelStep)
+			}
+			opts.Progress = nil
+			if r, err = runner.New(opts); err != nil {
+				t.Fatal(err)
+			}
+			if out, err = r.Run(context.Background(), x.Cells); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out[0].Status != results.StatusFinished {
+			t.Fatalf("%s (%v)", out[0].Status, out[0].Err)
+		}
+		return finalState(t, e, x)
+	}
+	want := final(0)
+	if got := final(17); !bytes.Equal(got, want) {
+		t.Errorf("resumed mlp-gan state (%d bytes) differs from the uninterrupted one (%d bytes)",
+			len(got), len(want))
 	}
 }
