@@ -101,7 +101,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "ndalab run: table: %v\n", err)
 		}
 	}
+	fmt.Fprintf(e.stderr, "results in %s, artifacts under %s\n", *db, filepath.Join(dir, x.Name))
 	if runErr != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(e.stderr, "interrupted: run the same command again to resume")
+		}
 		return fmt.Errorf("run %s: %w", x.Name, runErr)
 	}
 	if failed > 0 {
