@@ -192,6 +192,10 @@ func (g *gatherer) one(ctx context.Context, name string) (*core.Batch, error) {
 		}
 		b = u.realFeat
 	case core.InputTrainFeatures, core.InputTestFeatures:
+		// Contrastive and classifier cells are scored on the model's own
+		// frozen features. TODO(ndalab): a classifier's test accuracy is
+		// the linear probe's top1 on its features, not its own head's:
+		// core has no "classify" capability to ask for predictions.
 		split, n := core.SplitTest, c.Eval.Samples
 		if name == core.InputTrainFeatures {
 			split, n = core.SplitTrain, c.Eval.ProbeSamples

@@ -49,9 +49,12 @@ type Record struct {
 	Arch      string          `json:"arch"`
 	CPUs      int             `json:"cpus"`
 	HostInfo
-	Started time.Time `json:"started"`
-	Ended   time.Time `json:"ended,omitzero"`
-	Step    int64     `json:"step"`
+	// DataChecksum is the training split's content hash, as the dataset
+	// reported it.
+	DataChecksum string    `json:"data_checksum,omitempty"`
+	Started      time.Time `json:"started"`
+	Ended        time.Time `json:"ended,omitzero"`
+	Step         int64     `json:"step"`
 }
 
 func (r *Runner) newRecord(c *Cell, comps []*started, t time.Time) Record {

@@ -93,7 +93,10 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 	}
 	u.choosePrimary()
 
-	// Resume an interrupted attempt from its last checkpoint, if any.
+	// Resume an interrupted attempt from its last checkpoint, if any. A
+	// run still marked running is taken for one whose process died.
+	// TODO(ndalab): a lease (pid, host, heartbeat) in the store would tell
+	// it from a run that another process is still working on.
 	u.id = nextRunID(c.ID, prev)
 	resumable := prev != nil && (prev.Status == results.StatusInterrupted ||
 		prev.Status == results.StatusRunning)
@@ -112,6 +115,7 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 	}
 	u.from, u.saved, u.start = u.step, u.step, time.Now()
 	u.record = r.newRecord(c, u.allStarted(p), u.start)
+	u.record.DataChecksum = u.info.Checksum
 
 	if u.id == prevID(prev) {
 		if err := r.opt.Store.UpdateRun(ctx, u.id, results.StatusRunning, u.step, ""); err != nil {

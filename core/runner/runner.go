@@ -372,6 +372,9 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 // ndalab version, or a plugin whose version changed since; "" if it stands.
 // Plugin checksums are recorded but not compared, since every rebuild of
 // the ndalab binary changes the built-ins' sums.
+//
+// TODO(ndalab): also compare the dataset checksum and the feature
+// network's hash (both recorded), which needs the dataset started first.
 func (r *Runner) stale(ctx context.Context, prev *results.Run) string {
 	var rec Record
 	if len(prev.Record) == 0 || json.Unmarshal(prev.Record, &rec) != nil {
