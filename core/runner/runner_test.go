@@ -313,6 +313,41 @@ anomaly:
 	if m := (got["auroc/mirrored"] + got["auroc/toy"]) / 2; got["auroc_mean"] != m {
 		t.Errorf("auroc_mean %v, want %v", got["auroc_mean"], m)
 	}
+
+	// Loading the trained GAN instead of training scores the same.
+	ckpt := filepath.Join(e.dir, "out", x.Name, x.Cells[0].ID, "last.ckpt")
+	steps := len(e.h.dSteps)
+	y := e.load(r, `
+name: loaded
+task: anomaly
+dataset: {name: toy}
+model: {name: toy-gan}
+train: {steps: 30, batch_size: 32}
+anomaly:
+  samples: 128
+  load: `+ckpt+`
+  ood: [{name: mirrored, augmentation: {name: toy-flip}}]
+`)
+	out, err = r.Run(context.Background(), y.Cells)
+	if err != nil || out[0].Status != results.StatusFinished {
+		t.Fatalf("loaded: %v %+v", err, out)
+	}
+	if len(e.h.dSteps) != steps {
+		t.Errorf("loaded GAN trained %d D steps, want none", len(e.h.dSteps)-steps)
+	}
+	ms, _ = e.store.Metrics(context.Background(), out[0].RunID)
+	found := false
+	for _, m := range ms {
+		if m.Name == "auroc/mirrored" {
+			found = true
+			if m.Value != got["auroc/mirrored"] {
+				t.Errorf("loaded GAN auroc %v, trained one %v", m.Value, got["auroc/mirrored"])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("loaded GAN recorded no auroc/mirrored: %+v", ms)
+	}
 }
 
 func TestCheckBeforeTraining(t *testing.T) {
