@@ -71,6 +71,8 @@ type Conv struct {
 type convScratch struct {
 	cols  []float32 // im2col matrix of a group of images, CKK × g·P
 	dcols []float32 // its gradient in the backward pass
+	pad   []float32 // one zero-bordered image, C×(H+2·Pad)×(W+2·Pad)
+	dpad  []float32 // its gradient
 	out   []float32 // a group's K × g·P product or gathered gradient
 	dw    []float32 // this worker's weight gradient, K × CKK
 	db    []float32 // this worker's bias gradient, K
@@ -144,8 +146,10 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 			if cv.KeepCols {
 				cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
 			}
+			pad := sc.padBuf(s)
 			for b := range nb {
-				im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+				padInto(s, x[(i+b)*s.InSize():], pad)
+				im2col(s, pad, cols, nb*p, b*p)
 			}
 			if nb == 1 {
 				yi := y[i*s.OutSize() : (i+1)*s.OutSize()]
@@ -169,6 +173,16 @@ func (cv *Conv) Forward(n int, x, w, bias, y []float32) {
 	if cv.KeepCols {
 		cv.keptX, cv.keptN = &x[0], n
 	}
+}
+
+// padBuf returns the worker's padded-image buffer, zeroed when first made;
+// padInto only ever writes its interior.
+func (sc *convScratch) padBuf(s ConvShape) []float32 {
+	hp, wp := s.padded()
+	if len(sc.pad) != s.C*hp*wp {
+		sc.pad = make([]float32, s.C*hp*wp)
+	}
+	return sc.pad
 }
 
 // BackwardData computes dx, the gradient with respect to the input, from dy
@@ -237,8 +251,10 @@ func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
 					cols = cv.kept[i*ckk*p : (i+nb)*ckk*p]
 				} else {
 					cols = grow(&sc.cols, ckk*nb*p)
+					pad := sc.padBuf(s)
 					for b := range nb {
-						im2col(s, x[(i+b)*s.InSize():], cols, nb*p, b*p)
+						padInto(s, x[(i+b)*s.InSize():], pad)
+						im2col(s, pad, cols, nb*p, b*p)
 					}
 				}
 				Sgemm(false, true, s.K, ckk, nb*p, 1, dyg, ld, cols, nb*p, 1, acc, ckk)
@@ -246,10 +262,12 @@ func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
 			if dx != nil {
 				dcols := grow(&sc.dcols, ckk*nb*p)
 				Sgemm(true, false, ckk, nb*p, s.K, 1, w, ckk, dyg, ld, 0, dcols, nb*p)
+				hp, wp := s.padded()
+				dpad := grow(&sc.dpad, s.C*hp*wp)
 				for b := range nb {
-					dxi := dx[(i+b)*s.InSize() : (i+b+1)*s.InSize()]
-					clear(dxi)
-					col2im(s, dcols, nb*p, b*p, dxi)
+					clear(dpad)
+					col2im(s, dcols, nb*p, b*p, dpad)
+					unpad(s, dpad, dx[(i+b)*s.InSize():(i+b+1)*s.InSize()])
 				}
 			}
 		}

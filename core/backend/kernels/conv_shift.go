@@ -149,3 +149,20 @@ func (cv *Conv) shiftBackward(n int, x, dy, w, dx, dw []float32) {
 		}
 	}
 }
+
+// validRange returns the output indices [lo, hi) of a row of n outputs whose
+// input index o*stride + shift falls inside [0, size).
+func validRange(n, size, stride, shift int) (lo, hi int) {
+	lo = 0
+	if shift < 0 {
+		lo = (-shift + stride - 1) / stride
+	}
+	hi = n
+	if last := (size - 1 - shift); last < (n-1)*stride {
+		if last < 0 {
+			return 0, 0
+		}
+		hi = last/stride + 1
+	}
+	return min(lo, hi), hi
+}

@@ -210,19 +210,24 @@ func BenchmarkIm2col(b *testing.B) {
 	r := newRand(14)
 	x := randSlice(r, s.InSize())
 	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
+	hp, wp := s.padded()
+	pad, dpad := make([]float32, s.C*hp*wp), make([]float32, s.C*hp*wp)
 	cols := make([]float32, ckk*p)
 	dx := make([]float32, s.InSize())
 	b.Run("im2col", func(b *testing.B) {
 		for b.Loop() {
 			for range 192 {
-				im2col(s, x, cols, p, 0)
+				padInto(s, x, pad)
+				im2col(s, pad, cols, p, 0)
 			}
 		}
 	})
 	b.Run("col2im", func(b *testing.B) {
 		for b.Loop() {
 			for range 192 {
-				col2im(s, cols, p, 0, dx)
+				clear(dpad)
+				col2im(s, cols, p, 0, dpad)
+				unpad(s, dpad, dx)
 			}
 		}
 	})

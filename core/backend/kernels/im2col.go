@@ -1,124 +1,102 @@
 package kernels
 
-// im2col lays out the receptive fields of one image x (C×H×W) as the columns
-// of cols: row (c, kh, kw) holds, for every output position p, the input
-// value that kernel tap meets there (0 in the padding). cols has row stride
-// ld and this image's columns start at column off, so several images can
-// share one wide matrix.
-func im2col(s ConvShape, x, cols []float32, ld, off int) {
-	oh, ow := s.OutH(), s.OutW()
-	row := 0
+// im2col and col2im read from and write to a zero-padded copy of the image,
+// so every tap of every output position is in bounds: the loops carry no
+// range logic, which on a 7×7 output map cost more than the copies.
+
+// padded returns the height and width of an image with Pad on every side.
+func (s ConvShape) padded() (hp, wp int) { return s.H + 2*s.Pad, s.W + 2*s.Pad }
+
+// padInto copies one image x (C×H×W) into the interior of pad (C×Hp×Wp),
+// whose border must already be zero: it is never written, so a scratch
+// buffer zeroed once stays valid.
+func padInto(s ConvShape, x, pad []float32) {
+	hp, wp := s.padded()
 	for c := range s.C {
-		plane := x[c*s.H*s.W : (c+1)*s.H*s.W]
-		for kh := range s.KH {
-			for kw := range s.KW {
-				dst := cols[row*ld+off : row*ld+off+oh*ow]
-				fillTap(s, plane, dst, kh, kw, oh, ow)
-				row++
-			}
+		for y := range s.H {
+			copy(pad[(c*hp+y+s.Pad)*wp+s.Pad:], x[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W])
 		}
 	}
 }
 
-// fillTap writes one im2col row: tap (kh, kw) of one input plane over all
-// output positions. Output rows whose input row is padding are cleared in
-// one block; within a row, the columns that fall in the padding are
-// cleared element by element (there are at most Pad of them), since calls
-// to clear cost more than the few stores of a 7-wide map.
-func fillTap(s ConvShape, plane, dst []float32, kh, kw, oh, ow int) {
-	yLo, yHi := validRange(oh, s.H, s.Stride, kh-s.Pad)
-	lo, hi := validRange(ow, s.W, s.Stride, kw-s.Pad)
-	clear(dst[:yLo*ow])
-	clear(dst[yHi*ow : oh*ow])
-	n := hi - lo
-	for oy := yLo; oy < yHi; oy++ {
-		d := dst[oy*ow : (oy+1)*ow]
-		for ox := 0; ox < lo; ox++ {
-			d[ox] = 0
+// unpad copies the interior of a padded image into dx (C×H×W).
+func unpad(s ConvShape, pad, dx []float32) {
+	hp, wp := s.padded()
+	for c := range s.C {
+		for y := range s.H {
+			copy(dx[(c*s.H+y)*s.W:(c*s.H+y+1)*s.W], pad[(c*hp+y+s.Pad)*wp+s.Pad:])
 		}
-		for ox := hi; ox < ow; ox++ {
-			d[ox] = 0
-		}
-		iy := oy*s.Stride - s.Pad + kh
-		ix := lo*s.Stride - s.Pad + kw
-		src := plane[iy*s.W+ix:]
-		if s.Stride == 1 {
-			copy(d[lo:hi], src[:n])
-			continue
-		}
-		dd := d[lo:hi]
-		src = src[:(n-1)*s.Stride+1]
-		if s.Stride == 2 {
-			for j := range dd {
-				dd[j] = src[2*j]
+	}
+}
+
+// im2col lays out the receptive fields of one padded image as the columns
+// of cols: row (c, kh, kw) holds, for every output position p, the value
+// that kernel tap meets there. cols has row stride ld and this image's
+// columns start at column off, so several images can share one matrix.
+func im2col(s ConvShape, pad, cols []float32, ld, off int) {
+	hp, wp := s.padded()
+	oh, ow := s.OutH(), s.OutW()
+	row := 0
+	for c := range s.C {
+		for kh := range s.KH {
+			for kw := range s.KW {
+				dst := cols[row*ld+off : row*ld+off+oh*ow]
+				for oy := range oh {
+					src := pad[(c*hp+oy*s.Stride+kh)*wp+kw:]
+					d := dst[oy*ow : (oy+1)*ow]
+					switch s.Stride {
+					case 1:
+						copy(d, src[:ow])
+					case 2:
+						src = src[:2*ow-1]
+						for ox := range d {
+							d[ox] = src[2*ox]
+						}
+					default:
+						src = src[:(ow-1)*s.Stride+1]
+						for ox := range d {
+							d[ox] = src[ox*s.Stride]
+						}
+					}
+				}
+				row++
 			}
-			continue
-		}
-		for j := range dd {
-			dd[j] = src[j*s.Stride]
 		}
 	}
 }
 
 // col2im is the adjoint of im2col: it adds every entry of cols back onto the
-// input position it was read from. dx (one image, C×H×W) must be zeroed by
-// the caller when it should hold only this gradient.
-func col2im(s ConvShape, cols []float32, ld, off int, dx []float32) {
+// padded position it was read from. dpad must be zeroed by the caller.
+func col2im(s ConvShape, cols []float32, ld, off int, dpad []float32) {
+	hp, wp := s.padded()
 	oh, ow := s.OutH(), s.OutW()
 	row := 0
 	for c := range s.C {
-		plane := dx[c*s.H*s.W : (c+1)*s.H*s.W]
 		for kh := range s.KH {
 			for kw := range s.KW {
 				src := cols[row*ld+off : row*ld+off+oh*ow]
-				addTap(s, src, plane, kh, kw, oh, ow)
+				for oy := range oh {
+					d := dpad[(c*hp+oy*s.Stride+kh)*wp+kw:]
+					r := src[oy*ow : (oy+1)*ow]
+					switch s.Stride {
+					case 1:
+						addTo(d[:ow], r)
+					case 2:
+						d = d[:2*ow-1]
+						for ox, v := range r {
+							d[2*ox] += v
+						}
+					default:
+						d = d[:(ow-1)*s.Stride+1]
+						for ox, v := range r {
+							d[ox*s.Stride] += v
+						}
+					}
+				}
 				row++
 			}
 		}
 	}
-}
-
-func addTap(s ConvShape, src, plane []float32, kh, kw, oh, ow int) {
-	yLo, yHi := validRange(oh, s.H, s.Stride, kh-s.Pad)
-	lo, hi := validRange(ow, s.W, s.Stride, kw-s.Pad)
-	n := hi - lo
-	for oy := yLo; oy < yHi; oy++ {
-		iy := oy*s.Stride - s.Pad + kh
-		ix := lo*s.Stride - s.Pad + kw
-		r := src[oy*ow+lo : oy*ow+hi]
-		d := plane[iy*s.W+ix:]
-		if s.Stride == 1 {
-			addTo(d[:n], r)
-			continue
-		}
-		d = d[:(n-1)*s.Stride+1]
-		if s.Stride == 2 {
-			for j, v := range r {
-				d[2*j] += v
-			}
-			continue
-		}
-		for j, v := range r {
-			d[j*s.Stride] += v
-		}
-	}
-}
-
-// validRange returns the output indices [lo, hi) of a row of n outputs whose
-// input index o*stride + shift falls inside [0, size).
-func validRange(n, size, stride, shift int) (lo, hi int) {
-	lo = 0
-	if shift < 0 {
-		lo = (-shift + stride - 1) / stride
-	}
-	hi = n
-	if last := (size - 1 - shift); last < (n-1)*stride {
-		if last < 0 {
-			return 0, 0
-		}
-		hi = last/stride + 1
-	}
-	return min(lo, hi), hi
 }
 
 // addTo adds src to dst element-wise; len(src) must be len(dst).
