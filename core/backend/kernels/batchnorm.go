@@ -45,29 +45,34 @@ func (bn *BatchNorm) ForwardTrain(n, p int, x, gamma, beta, runMean, runVar, y [
 	parallelFor(bn.Workers, c, n*c*p, func(_, lo, hi int) {
 		// Two passes in float64 per channel: mean, then centred squares,
 		// which stays accurate where E[x²]-E[x]² would cancel.
-		for i := range n {
-			for ch := lo; ch < hi; ch++ {
-				var s float64
-				for _, v := range x[(i*c+ch)*p : (i*c+ch+1)*p] {
-					s += float64(v)
-				}
-				sum[ch] += s
+		forRows(x, n, c, p, lo, hi, func(ch int, row []float32) {
+			var s float64
+			for _, v := range row {
+				s += float64(v)
 			}
-		}
+			sum[ch] += s
+		}, func(ch0 int, col []float32) {
+			for j, v := range col {
+				sum[ch0+j] += float64(v)
+			}
+		})
 		for ch := lo; ch < hi; ch++ {
 			sum[ch] /= m
 		}
-		for i := range n {
-			for ch := lo; ch < hi; ch++ {
-				mu := sum[ch]
-				var s float64
-				for _, v := range x[(i*c+ch)*p : (i*c+ch+1)*p] {
-					d := float64(v) - mu
-					s += d * d
-				}
-				sq[ch] += s
+		forRows(x, n, c, p, lo, hi, func(ch int, row []float32) {
+			mu := sum[ch]
+			var s float64
+			for _, v := range row {
+				d := float64(v) - mu
+				s += d * d
 			}
-		}
+			sq[ch] += s
+		}, func(ch0 int, col []float32) {
+			for j, v := range col {
+				d := float64(v) - sum[ch0+j]
+				sq[ch0+j] += d * d
+			}
+		})
 		for ch := lo; ch < hi; ch++ {
 			v := sq[ch] / m
 			bn.mean[ch] = float32(sum[ch])
@@ -81,6 +86,17 @@ func (bn *BatchNorm) ForwardTrain(n, p int, x, gamma, beta, runMean, runVar, y [
 			runVar[ch] = float32((1-mom)*float64(runVar[ch]) + mom*unbiased)
 		}
 		for i := range n {
+			if p == 1 {
+				l, h := i*c+lo, i*c+hi
+				xh, out := bn.xhat[l:h], y[l:h]
+				for j, v := range x[l:h] {
+					ch := lo + j
+					xh[j] = (v - bn.mean[ch]) * bn.invStd[ch]
+					out[j] = gamma[ch]*xh[j] + beta[ch]
+				}
+				activateRow(bn.Act, 0, 0, out)
+				continue
+			}
 			for ch := lo; ch < hi; ch++ {
 				l, h := (i*c+ch)*p, (i*c+ch+1)*p
 				mu, is, g, b := bn.mean[ch], bn.invStd[ch], gamma[ch], beta[ch]
@@ -95,6 +111,22 @@ func (bn *BatchNorm) ForwardTrain(n, p int, x, gamma, beta, runMean, runVar, y [
 			}
 		}
 	})
+}
+
+// forRows calls row for every (sample, channel) row of p values of the
+// channels [lo, hi) — or, when p is 1 and rows would be single values,
+// col once per sample with the contiguous values of those channels.
+func forRows(x []float32, n, c, p, lo, hi int,
+	row func(ch int, r []float32), col func(ch0 int, v []float32)) {
+	for i := range n {
+		if p == 1 {
+			col(lo, x[i*c+lo:i*c+hi])
+			continue
+		}
+		for ch := lo; ch < hi; ch++ {
+			row(ch, x[(i*c+ch)*p:(i*c+ch+1)*p])
+		}
+	}
 }
 
 // ForwardEval writes act(gamma·(x - runMean)/sqrt(runVar + eps) + beta) to
@@ -132,6 +164,17 @@ func (bn *BatchNorm) Backward(dy, gamma, dx, dgamma, dbeta []float32) {
 
 	parallelFor(bn.Workers, c, n*c*p, func(_, lo, hi int) {
 		for i := range n {
+			if p == 1 {
+				l, h := i*c+lo, i*c+hi
+				g := dy[l:h]
+				activateGradRow(bn.Act, 0, bn.y[l:h], g)
+				xh := bn.xhat[l:h]
+				for j, v := range g {
+					sumDy[lo+j] += float64(v)
+					sumDyXh[lo+j] += float64(v) * float64(xh[j])
+				}
+				continue
+			}
 			for ch := lo; ch < hi; ch++ {
 				l, h := (i*c+ch)*p, (i*c+ch+1)*p
 				g := dy[l:h]
@@ -153,6 +196,16 @@ func (bn *BatchNorm) Backward(dy, gamma, dx, dgamma, dbeta []float32) {
 
 		// dx = γ·invStd·(dy - mean(dy) - x̂·mean(dy·x̂)).
 		for i := range n {
+			if p == 1 {
+				l, h := i*c+lo, i*c+hi
+				xh, out := bn.xhat[l:h], dx[l:h]
+				for j, g := range dy[l:h] {
+					ch := lo + j
+					k := gamma[ch] * bn.invStd[ch]
+					out[j] = k * (g - float32(sumDy[ch]/m) - xh[j]*float32(sumDyXh[ch]/m))
+				}
+				continue
+			}
 			for ch := lo; ch < hi; ch++ {
 				l, h := (i*c+ch)*p, (i*c+ch+1)*p
 				k := gamma[ch] * bn.invStd[ch]
