@@ -15,27 +15,23 @@ type generator struct {
 
 	fc    *nn.Linear
 	bn0   *nn.BatchNorm // over the 2w·(S/4)² features, p = 1
-	conv1 *nn.Conv      // 2w → w at S/2
+	conv1 *nn.UpConv    // up2, then 2w → w at S/2
 	bn1   *nn.BatchNorm
-	conv2 *nn.Conv // w → C at S, tanh
-
-	n        int
-	up1, up2 []float32 // upsampled inputs of conv1 and conv2
-	d1, d0   []float32 // gradients at bn1's and bn0's outputs
+	conv2 *nn.UpConv // up2, then w → C at S, tanh
 }
 
 func newGenerator(a arch, seed int64) *generator {
 	g := &generator{a: a, net: nn.NewNet("G", seed, a.Workers)}
-	s2, s := a.Size/2, a.Size
+	s4, s2 := a.Size/4, a.Size/2
 	g.fc = nn.NewLinear(g.net, "fc", a.ZDim, a.feat(), true, weightStd)
 	g.bn0 = nn.NewBatchNorm(g.net, "bn0", a.feat(), a.Classes).WithAct(kernels.ReLU)
-	g.conv1 = nn.NewConv(g.net, "conv1", kernels.ConvShape{
-		C: 2 * a.Width, H: s2, W: s2, K: a.Width, KH: 3, KW: 3, Stride: 1, Pad: 1,
-	}, true, weightStd)
+	// Each upsampling and the convolution after it run as one layer that
+	// never builds the upsampled map (kernels.Up2Conv3); the weights are
+	// those of the plain 3×3 convolution.
+	g.conv1 = nn.NewUpConv(g.net, "conv1", 2*a.Width, s4, s4, a.Width, true, weightStd)
 	g.bn1 = nn.NewBatchNorm(g.net, "bn1", a.Width, a.Classes).WithAct(kernels.ReLU)
-	g.conv2 = nn.NewConv(g.net, "conv2", kernels.ConvShape{
-		C: a.Width, H: s, W: s, K: a.Channels, KH: 3, KW: 3, Stride: 1, Pad: 1,
-	}, true, weightStd).WithAct(kernels.Tanh, 0)
+	g.conv2 = nn.NewUpConv(g.net, "conv2", a.Width, s2, s2, a.Channels, true, weightStd).
+		WithAct(kernels.Tanh, 0)
 	return g
 }
 
@@ -43,35 +39,21 @@ func newGenerator(a arch, seed int64) *generator {
 // batch statistics and updates the running ones; labels drive conditional
 // batch norm and are ignored when unconditional.
 func (g *generator) Forward(n int, z []float32, labels []int32, train bool) []float32 {
-	a := g.a
-	g.n = n
-	s4, s2 := a.Size/4, a.Size/2
+	s2 := g.a.Size / 2
 	h := g.fc.Forward(n, z)
 	h = g.bn0.Forward(n, 1, h, labels, train)
-
-	g.up1 = grow(g.up1, n*2*a.Width*s2*s2)
-	kernels.Upsample2Forward(n*2*a.Width, s4, s4, h, g.up1)
-	h = g.conv1.Forward(n, g.up1)
+	h = g.conv1.Forward(n, h)
 	h = g.bn1.Forward(n, s2*s2, h, labels, train)
-
-	g.up2 = grow(g.up2, n*a.Width*a.Size*a.Size)
-	kernels.Upsample2Forward(n*a.Width, s2, s2, h, g.up2)
-	return g.conv2.Forward(n, g.up2)
+	return g.conv2.Forward(n, h)
 }
 
 // Backward adds the gradients of every G tensor from dy, the gradient at
 // the last training forward's output; it overwrites dy.
 func (g *generator) Backward(dy []float32) {
-	a, n := g.a, g.n
-	s4, s2 := a.Size/4, a.Size/2
 	d := g.conv2.Backward(dy, true, true)
-	g.d1 = grow(g.d1, n*a.Width*s2*s2)
-	kernels.Upsample2Backward(n*a.Width, s2, s2, d, g.d1)
-	d = g.bn1.Backward(g.d1)
+	d = g.bn1.Backward(d)
 	d = g.conv1.Backward(d, true, true)
-	g.d0 = grow(g.d0, n*a.feat())
-	kernels.Upsample2Backward(n*2*a.Width, s4, s4, d, g.d0)
-	d = g.bn0.Backward(g.d0)
+	d = g.bn0.Backward(d)
 	g.fc.Backward(d, false, true)
 }
 

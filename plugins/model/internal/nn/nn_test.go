@@ -230,3 +230,20 @@ func TestEMAMatchesBackend(t *testing.T) {
 		t.Fatalf("decay 1: %v", err)
 	}
 }
+
+func TestUpConvGradients(t *testing.T) {
+	net := NewNet("T", 10, 2)
+	u := NewUpConv(net, "up", 3, 4, 4, 2, true, 0.3).WithAct(kernels.Tanh, 0)
+	r := rand.New(rand.NewPCG(11, 11))
+	const n = 3
+	x := randSlice(r, n*3*16)
+	probe := randSlice(r, n*2*64)
+	loss := func() float64 { return dot(u.Forward(n, x), probe) }
+
+	loss()
+	net.ZeroGrad()
+	dx := append([]float32(nil), u.Backward(append([]float32(nil), probe...), true, true)...)
+	checkGrad(t, "x", x, dx, loss)
+	checkGrad(t, "w", u.W.W, u.W.G, loss)
+	checkGrad(t, "b", u.B.W, u.B.G, loss)
+}
