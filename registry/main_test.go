@@ -46,6 +46,10 @@ func TestMain(m *testing.M) {
 			log.Print(err)
 			return 1
 		}
+		if err := writeFixtures(dir); err != nil {
+			log.Print(err)
+			return 1
+		}
 		return m.Run()
 	}()
 	os.Exit(code)
