@@ -36,27 +36,28 @@ func unpad(s ConvShape, pad, dx []float32) {
 func im2col(s ConvShape, pad, cols []float32, ld, off int) {
 	hp, wp := s.padded()
 	oh, ow := s.OutH(), s.OutW()
-	span := (ow-1)*s.Stride + 1 // input columns one output row reads
 	row := 0
 	for c := range s.C {
-		pc := pad[c*hp*wp : (c+1)*hp*wp]
 		for kh := range s.KH {
 			for kw := range s.KW {
 				dst := cols[row*ld+off : row*ld+off+oh*ow]
-				o := kh*wp + kw
 				for oy := range oh {
-					d, src := dst[oy*ow:(oy+1)*ow], pc[o:o+span]
+					src := pad[(c*hp+oy*s.Stride+kh)*wp+kw:]
+					d := dst[oy*ow : (oy+1)*ow]
 					switch s.Stride {
 					case 1:
-						copy(d, src)
+						copy(d, src[:ow])
 					case 2:
-						gather2(d, src)
+						src = src[:2*ow-1]
+						for ox := range d {
+							d[ox] = src[2*ox]
+						}
 					default:
+						src = src[:(ow-1)*s.Stride+1]
 						for ox := range d {
 							d[ox] = src[ox*s.Stride]
 						}
 					}
-					o += s.Stride * wp
 				}
 				row++
 			}
@@ -69,27 +70,28 @@ func im2col(s ConvShape, pad, cols []float32, ld, off int) {
 func col2im(s ConvShape, cols []float32, ld, off int, dpad []float32) {
 	hp, wp := s.padded()
 	oh, ow := s.OutH(), s.OutW()
-	span := (ow-1)*s.Stride + 1
 	row := 0
 	for c := range s.C {
-		pc := dpad[c*hp*wp : (c+1)*hp*wp]
 		for kh := range s.KH {
 			for kw := range s.KW {
 				src := cols[row*ld+off : row*ld+off+oh*ow]
-				o := kh*wp + kw
 				for oy := range oh {
-					r, d := src[oy*ow:(oy+1)*ow], pc[o:o+span]
+					d := dpad[(c*hp+oy*s.Stride+kh)*wp+kw:]
+					r := src[oy*ow : (oy+1)*ow]
 					switch s.Stride {
 					case 1:
-						addTo(d, r)
+						addTo(d[:ow], r)
 					case 2:
-						scatter2(d, r)
+						d = d[:2*ow-1]
+						for ox, v := range r {
+							d[2*ox] += v
+						}
 					default:
+						d = d[:(ow-1)*s.Stride+1]
 						for ox, v := range r {
 							d[ox*s.Stride] += v
 						}
 					}
-					o += s.Stride * wp
 				}
 				row++
 			}
@@ -102,35 +104,5 @@ func addTo(dst, src []float32) {
 	src = src[:len(dst)]
 	for i, v := range src {
 		dst[i] += v
-	}
-}
-
-// gather2 sets d[j] = src[2j]. Four at a time behind one bounds test: on
-// 7-wide rows the tests cost more than the moves.
-func gather2(d, src []float32) {
-	j := 0
-	for ; j+4 <= len(d); j += 4 {
-		q := src[2*j : 2*j+7 : 2*j+7]
-		dd := d[j : j+4 : j+4]
-		dd[0], dd[1], dd[2], dd[3] = q[0], q[2], q[4], q[6]
-	}
-	for ; j < len(d); j++ {
-		d[j] = src[2*j]
-	}
-}
-
-// scatter2 adds r[j] to d[2j], the adjoint of gather2.
-func scatter2(d, r []float32) {
-	j := 0
-	for ; j+4 <= len(r); j += 4 {
-		q := d[2*j : 2*j+7 : 2*j+7]
-		rr := r[j : j+4 : j+4]
-		q[0] += rr[0]
-		q[2] += rr[1]
-		q[4] += rr[2]
-		q[6] += rr[3]
-	}
-	for ; j < len(r); j++ {
-		d[2*j] += r[j]
 	}
 }
