@@ -24,7 +24,11 @@
 // benchmark (ndalab bench gan) must keep up with PyTorch on two cores, and
 // the generic graph path spends its time in transposes and element-wise
 // kernels. Every layer's backward pass is gradient-checked; parameters,
-// Adam, EMA and checkpoints are the backend's own.
+// Adam and checkpoints are the backend's own. Two measured choices: each
+// upsampling and the 3×3 convolution after it run as one layer on the small
+// image (kernels.Up2Conv3, under half the products), and D runs
+// data-parallel, one replica of its layers per worker (D has no batch norm,
+// so samples are independent).
 //
 // The training loop (NDA hinge loss, keyed noise, the fake batch shared by
 // the D and G steps of one global step) is plugins/model/internal/gan's.
