@@ -204,6 +204,20 @@ func (cv *Conv) BackwardWeights(n int, x, dy, dw, db []float32) {
 // with dw non-nil it adds the weight gradient to dw (x needed), and with db
 // non-nil it adds the bias gradient to db.
 func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
+	cv.backward(n, x, nil, dy, w, dx, dw, db)
+}
+
+// BackwardAct is Backward for dy taken at Forward's output y, after the
+// activation: it first turns dy into the gradient before the activation,
+// in place, image by image as each group comes up (one pass over memory
+// fewer than ActivateBackward then Backward), and adds its channel sums to
+// db unless db is nil.
+func (cv *Conv) BackwardAct(n int, x, y, dy, w, dx, dw, db []float32) {
+	mustLen("output", y, n*cv.Shape.OutSize())
+	cv.backward(n, x, y, dy, w, dx, dw, db)
+}
+
+func (cv *Conv) backward(n int, x, y, dy, w, dx, dw, db []float32) {
 	s := cv.Shape
 	mustLen("output gradient", dy, n*s.OutSize())
 	if dx != nil {
@@ -216,13 +230,33 @@ func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
 	}
 	if db != nil {
 		mustLen("bias gradient", db, s.K)
-		sumChannels(n, s.K, s.OutH()*s.OutW(), dy, db)
+	}
+	if y == nil || cv.Act == Identity {
+		y = nil
+		if db != nil {
+			sumChannels(n, s.K, s.OutH()*s.OutW(), dy, db)
+		}
 	}
 	if dx == nil && dw == nil {
+		if y != nil {
+			cv.ActivateBackward(n, y, dy, db)
+		}
 		return
 	}
+	workers := min(cv.Workers, n)
+	cv.ensureScratch(workers)
+	for wk := range workers {
+		clear(grow(&cv.scratch[wk].db, s.K))
+	}
+	defer func() {
+		if y != nil && db != nil {
+			for wk := range workers {
+				addTo(db, cv.scratch[wk].db[:s.K])
+			}
+		}
+	}()
 	if s.useShift() {
-		cv.shiftBackward(n, x, dy, w, dx, dw)
+		cv.shiftBackward(n, x, y, dy, w, dx, dw)
 		return
 	}
 	ckk, p := s.C*s.KH*s.KW, s.OutH()*s.OutW()
@@ -244,6 +278,9 @@ func (cv *Conv) Backward(n int, x, dy, w, dx, dw, db []float32) {
 		}
 		for i := lo; i < hi; i += g {
 			nb := min(g, hi-i)
+			if y != nil {
+				cv.activateBack(i, nb, y, dy, sc.db)
+			}
 			dyg, ld := cv.gather(sc, dy, i, nb)
 			if dw != nil {
 				var cols []float32
@@ -300,6 +337,18 @@ func (cv *Conv) gather(sc *convScratch, dy []float32, i, nb int) ([]float32, int
 func (cv *Conv) check(n int, in, out []float32) {
 	mustLen("input", in, n*cv.Shape.InSize())
 	mustLen("output", out, n*cv.Shape.OutSize())
+}
+
+// activateBack turns the gradients of images [i, i+nb) into gradients
+// before the activation and adds their channel sums to db.
+func (cv *Conv) activateBack(i, nb int, y, dy, db []float32) {
+	p := cv.Shape.OutH() * cv.Shape.OutW()
+	for img := i; img < i+nb; img++ {
+		for k := range cv.Shape.K {
+			o := (img*cv.Shape.K + k) * p
+			db[k] += activateGradRow(cv.Act, cv.Slope, y[o:o+p], dy[o:o+p])
+		}
+	}
 }
 
 // biasAct applies bias and activation to one output image (K×OH×OW).

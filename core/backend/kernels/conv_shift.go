@@ -102,8 +102,9 @@ func (cv *Conv) shiftForward(n int, x, w, bias, y []float32) {
 }
 
 // shiftBackward computes the input gradient (dx non-nil) and adds the
-// weight gradient (dw non-nil) from one shifted gather per image.
-func (cv *Conv) shiftBackward(n int, x, dy, w, dx, dw []float32) {
+// weight gradient (dw non-nil) from one shifted gather per image, first
+// undoing the activation image by image when y is non-nil.
+func (cv *Conv) shiftBackward(n int, x, y, dy, w, dx, dw []float32) {
 	s := cv.Shape
 	kk, hw := s.KH*s.KW, s.H*s.W
 	var wr []float32
@@ -121,6 +122,9 @@ func (cv *Conv) shiftBackward(n int, x, dy, w, dx, dw []float32) {
 			clear(acc)
 		}
 		for i := lo; i < hi; i++ {
+			if y != nil {
+				cv.activateBack(i, 1, y, dy, sc.db)
+			}
 			shiftGather(s, dy[i*s.OutSize():(i+1)*s.OutSize()], dys)
 			if dw != nil {
 				xi := x[i*s.InSize() : (i+1)*s.InSize()]

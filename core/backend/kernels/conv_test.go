@@ -69,9 +69,16 @@ func TestConvForward(t *testing.T) {
 }
 
 func TestConvFusedActivation(t *testing.T) {
-	s := ConvShape{C: 3, H: 10, W: 10, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}
 	const n = 40 // enough values to run the backward pass in parallel
-	for _, act := range []Activation{LeakyReLU, Tanh} {
+	for _, tc := range []struct {
+		act Activation
+		s   ConvShape
+	}{
+		{LeakyReLU, ConvShape{C: 3, H: 10, W: 10, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}},
+		{Tanh, ConvShape{C: 3, H: 10, W: 10, K: 4, KH: 3, KW: 3, Stride: 2, Pad: 1}},
+		{ReLU, ConvShape{C: 6, H: 8, W: 8, K: 2, KH: 3, KW: 3, Stride: 1, Pad: 1}}, // shift path
+	} {
+		act, s := tc.act, tc.s
 		t.Run(act.String(), func(t *testing.T) {
 			r := newRand(11)
 			x := randSlice(r, n*s.InSize())
@@ -94,6 +101,16 @@ func TestConvFusedActivation(t *testing.T) {
 			ActivateBackward(act, 0.2, n, s.K, s.OutH()*s.OutW(), y, ref, dbRef)
 			closeTo(t, "dy", got, ref, 0)
 			closeTo(t, "db", db, dbRef, 1e-5)
+
+			// BackwardAct fuses the same step into the backward sweep.
+			dx, dw := make([]float32, len(x)), make([]float32, len(w))
+			cv.Backward(n, x, ref, w, dx, dw, nil)
+			fused := append([]float32(nil), probe...)
+			dx2, dw2, db2 := make([]float32, len(x)), make([]float32, len(w)), make([]float32, s.K)
+			cv.BackwardAct(n, x, y, fused, w, dx2, dw2, db2)
+			closeTo(t, "fused dx", dx2, dx, 1e-5)
+			closeTo(t, "fused dw", dw2, dw, 1e-4)
+			closeTo(t, "fused db", db2, dbRef, 1e-4)
 		})
 	}
 }

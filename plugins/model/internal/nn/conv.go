@@ -77,7 +77,6 @@ func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
 	if c.B != nil && needW {
 		db = c.B.G
 	}
-	c.k.ActivateBackward(c.n, c.y, dy, db)
 	var gw []float32
 	if needW {
 		gw = c.W.G
@@ -90,7 +89,7 @@ func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
 		c.dx = grow(&c.dx, c.n*s.InSize())
 		dx = c.dx
 	}
-	c.k.Backward(c.n, c.x, dy, c.weight(), dx, gw, nil)
+	c.k.BackwardAct(c.n, c.x, c.y, dy, c.weight(), dx, gw, db)
 	if needW && c.SN != nil {
 		c.SN.Backward()
 	}
