@@ -48,6 +48,14 @@ func im2col(s ConvShape, pad, cols []float32, ld, off int) {
 					case 1:
 						copy(d, src[:ow])
 					case 2:
+						if ow == 7 {
+							// The reference discriminator's 14 → 7 layer:
+							// fixed-size arrays, one bounds test each.
+							a, b := (*[7]float32)(d), (*[13]float32)(src)
+							a[0], a[1], a[2], a[3] = b[0], b[2], b[4], b[6]
+							a[4], a[5], a[6] = b[8], b[10], b[12]
+							break
+						}
 						src = src[:2*ow-1]
 						for ox := range d {
 							d[ox] = src[2*ox]
@@ -82,6 +90,17 @@ func col2im(s ConvShape, cols []float32, ld, off int, dpad []float32) {
 					case 1:
 						addTo(d[:ow], r)
 					case 2:
+						if ow == 7 {
+							a, b := (*[7]float32)(r), (*[13]float32)(d)
+							b[0] += a[0]
+							b[2] += a[1]
+							b[4] += a[2]
+							b[6] += a[3]
+							b[8] += a[4]
+							b[10] += a[5]
+							b[12] += a[6]
+							break
+						}
 						d = d[:2*ow-1]
 						for ox, v := range r {
 							d[2*ox] += v
