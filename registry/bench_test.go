@@ -56,6 +56,13 @@ func BenchmarkRoundTrip64x3x32x32(b *testing.B) {
 	})
 }
 
+// BenchmarkRoundTripLatency is the fixed cost of one call: a 1×1×1×1
+// batch through a plugin process.
+func BenchmarkRoundTripLatency(b *testing.B) {
+	aug := startOK(b, true).Component.(core.Augmentation)
+	benchRoundTrip(b, aug.Apply, 1, 1, 1, 1)
+}
+
 // BenchmarkLargeBatch sends 64 MiB each way (16 chunks per direction in
 // gRPC messages, or one shared-memory file); the MB/s column is the figure.
 func BenchmarkLargeBatch(b *testing.B) {
