@@ -139,27 +139,10 @@ type augmentationServer struct {
 }
 
 func (s *augmentationServer) Apply(stream grpc.BidiStreamingServer[pb.AugmentMessage, pb.Chunk]) error {
-	var req *pb.AugmentRequest
 	asm := s.assembler()
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		switch m := msg.Msg.(type) {
-		case *pb.AugmentMessage_Request:
-			req = m.Request
-		case *pb.AugmentMessage_Chunk:
-			if err := asm.Add(m.Chunk); err != nil {
-				return err
-			}
-		}
-	}
-	if req == nil {
-		return fmt.Errorf("%w: apply: no request message", core.ErrInvalidArgument)
+	req, err := recvCall("apply", stream.Recv, (*pb.AugmentMessage).GetRequest, &asm)
+	if err != nil {
+		return err
 	}
 	in, err := asm.One()
 	if err != nil {
@@ -185,27 +168,10 @@ type metricServer struct {
 }
 
 func (s *metricServer) Compute(stream grpc.ClientStreamingServer[pb.MetricMessage, pb.MetricResult]) error {
-	var req *pb.MetricRequest
 	asm := s.assembler()
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		switch m := msg.Msg.(type) {
-		case *pb.MetricMessage_Request:
-			req = m.Request
-		case *pb.MetricMessage_Chunk:
-			if err := asm.Add(m.Chunk); err != nil {
-				return err
-			}
-		}
-	}
-	if req == nil {
-		return fmt.Errorf("%w: compute: no request message", core.ErrInvalidArgument)
+	req, err := recvCall("compute", stream.Recv, (*pb.MetricMessage).GetRequest, &asm)
+	if err != nil {
+		return err
 	}
 	inputs, err := asm.Done()
 	if err != nil {
@@ -247,27 +213,10 @@ func (s *modelServer) Init(ctx context.Context, req *pb.InitRequest) (*pb.Empty,
 }
 
 func (s *modelServer) Step(stream grpc.ClientStreamingServer[pb.StepMessage, pb.StepResult]) error {
-	var req *pb.StepRequest
 	asm := s.assembler()
-	for {
-		msg, err := stream.Recv()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		switch m := msg.Msg.(type) {
-		case *pb.StepMessage_Request:
-			req = m.Request
-		case *pb.StepMessage_Chunk:
-			if err := asm.Add(m.Chunk); err != nil {
-				return err
-			}
-		}
-	}
-	if req == nil {
-		return fmt.Errorf("%w: step: no request message", core.ErrInvalidArgument)
+	req, err := recvCall("step", stream.Recv, (*pb.StepMessage).GetRequest, &asm)
+	if err != nil {
+		return err
 	}
 	ts, err := asm.Done()
 	if err != nil {
@@ -391,4 +340,31 @@ func (s *modelServer) Load(stream grpc.ClientStreamingServer[pb.Blob, pb.Empty])
 		return err
 	}
 	return stream.SendAndClose(&pb.Empty{})
+}
+
+// recvCall reads a call's stream to its end: one request message (taken by
+// request from its envelope) and the chunks of its tensors, which go to asm.
+func recvCall[M interface{ GetChunk() *pb.Chunk }, R comparable](op string, recv func() (M, error),
+	request func(M) R, asm *Assembler) (R, error) {
+	var req, none R
+	for {
+		msg, err := recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return none, err
+		}
+		if c := msg.GetChunk(); c != nil {
+			if err := asm.Add(c); err != nil {
+				return none, err
+			}
+		} else if r := request(msg); r != none {
+			req = r
+		}
+	}
+	if req == none {
+		return none, fmt.Errorf("%w: %s: no request message", core.ErrInvalidArgument, op)
+	}
+	return req, nil
 }

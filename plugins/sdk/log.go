@@ -28,4 +28,3 @@ func newJSONHandler(w io.Writer) slog.Handler {
 		},
 	})
 }
-
