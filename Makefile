@@ -59,7 +59,7 @@ bench: build ## benchmarks that print figures: plugin transport, data, augmentat
 	$(MAKE) bench-gan
 
 bench-gan: build ## ndalab's DCGAN step vs PyTorch's (needs /usr/bin/python3 with python3-torch)
-	./scripts/bench-vs-torch.sh
+	TAGS='$(TAGS)' ./scripts/bench-vs-torch.sh
 
 generate: ## regenerate the protocol's Go code from plugins/protocol/proto (needs protoc)
 	$(GO) generate ./plugins/protocol/
