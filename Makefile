@@ -27,12 +27,13 @@ endif
 test-short: ## the quick tests only (go test -short)
 	$(GO) test $(GOFLAGS_BUILD) -short ./...
 
-check: ## gofmt, go vet, staticcheck if installed, short fuzz runs, then the tests
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+check: ## gofmt, go vet, staticcheck, short fuzz runs, then the tests
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/pb/')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet -tags '$(TAGS)' ./...
-	@if command -v staticcheck >/dev/null; then staticcheck -tags '$(TAGS)' ./...; \
-	  else echo "staticcheck not installed: skipped"; fi
+	$(GO) run $(STATICCHECK) -tags '$(TAGS)' ./...
 	$(MAKE) fuzz
 	$(MAKE) test
 

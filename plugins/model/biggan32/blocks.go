@@ -111,7 +111,6 @@ type dBlock struct {
 	n                    int
 	x, pooled, scPooled  []float32
 	out, dTmp, dx, dPool []float32
-	dScIn                []float32
 }
 
 func newDBlock(net *nn.Net, name string, cin, cout, px int, down, preact bool) *dBlock {

@@ -23,7 +23,6 @@ type discriminator struct {
 	labels       []int32
 	feats        []float32 // summed features, n × Width
 	logits, dSum []float32
-	dFeat        []float32
 }
 
 func newDiscriminator(a arch, seed int64) *discriminator {

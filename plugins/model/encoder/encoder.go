@@ -54,7 +54,7 @@ type Model struct {
 	feats         []float32
 	z             []float32
 	norms         []float64
-	dz, dFeat     []float32
+	dz            []float32
 	dRes, dIn     []float32
 	in            []float32
 }

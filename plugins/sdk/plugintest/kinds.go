@@ -112,7 +112,7 @@ func (k *checker) augmentation(c core.Component, d *core.Descriptor, cfg core.Co
 		}
 		k.check(role+": input is left unchanged", func() error {
 			if !equalBatches(in, orig) {
-				return errors.New("Apply modified its input batch")
+				return errors.New("apply modified its input batch")
 			}
 			return nil
 		})
@@ -298,7 +298,7 @@ func (k *checker) model(c core.Component, d *core.Descriptor, cfg core.Config) {
 	})
 	k.check("a corrupted checkpoint is refused", func() error {
 		if err := m.Load(k.ctx, []byte("not a checkpoint")); err == nil {
-			return errors.New("Load accepted garbage")
+			return errors.New("load accepted garbage")
 		}
 		return nil
 	})
