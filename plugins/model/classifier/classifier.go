@@ -260,7 +260,7 @@ func (m *Model) Save(context.Context) ([]byte, error) {
 		return nil, err
 	}
 	meta, _ := json.Marshal(checkpointMeta{Seed: m.seed})
-	data, err := nn.EncodeCheckpoint(meta, m.net.Params, m.opt)
+	data, err := backend.EncodeCheckpoint(meta, m.net.Params, m.opt)
 	if err != nil {
 		return nil, fmt.Errorf("save %s: %w", component, err)
 	}
@@ -272,7 +272,7 @@ func (m *Model) Load(_ context.Context, data []byte) error {
 	if err := m.ready("load"); err != nil {
 		return err
 	}
-	raw, err := nn.DecodeCheckpoint(data, m.net.Params, m.opt)
+	raw, err := backend.DecodeCheckpoint(data, m.net.Params, m.opt)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", component, err)
 	}

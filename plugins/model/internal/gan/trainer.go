@@ -131,7 +131,7 @@ func (t *Trainer) Save(context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("save %s: %w: %v", t.Spec.Component, core.ErrInternal, err)
 	}
-	data, err := nn.EncodeCheckpoint(meta, t.parts()...)
+	data, err := backend.EncodeCheckpoint(meta, t.parts()...)
 	if err != nil {
 		return nil, fmt.Errorf("save %s: %w", t.Spec.Component, err)
 	}
@@ -141,7 +141,7 @@ func (t *Trainer) Save(context.Context) ([]byte, error) {
 // Load restores a checkpoint made by Save from a model of the same
 // architecture; another architecture is core.ErrFailedPrecondition.
 func (t *Trainer) Load(_ context.Context, data []byte) error {
-	metaRaw, err := nn.DecodeCheckpoint(data, t.parts()...)
+	metaRaw, err := backend.DecodeCheckpoint(data, t.parts()...)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", t.Spec.Component, err)
 	}
