@@ -124,6 +124,12 @@ type Embedder interface {
 	Embed(ctx context.Context, in *Batch) (*Batch, error)
 }
 
+// Classifier is a model that predicts classes (CapClassify): the result is
+// N×K×1×1 logits over its K classes, labels kept.
+type Classifier interface {
+	Classify(ctx context.Context, in *Batch) (*Batch, error)
+}
+
 // Metric computes named values from the inputs its descriptor declares.
 type Metric interface {
 	Component

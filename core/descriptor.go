@@ -38,6 +38,7 @@ const (
 	CapGenerate = "generate" // Generate
 	CapScore    = "score"    // Score: raw discriminator logits
 	CapEmbed    = "embed"    // Embed: backbone features
+	CapClassify = "classify" // Classify: class logits
 )
 
 // Roles an augmentation may declare.

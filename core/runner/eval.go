@@ -33,6 +33,15 @@ func (u *run) evaluate(ctx context.Context) error {
 		}
 	}
 
+	// A classifier's own test accuracy, from its head's predictions.
+	if c.Task == TaskClassifier && u.model.desc.Has(core.CapClassify) {
+		acc, err := u.testAccuracy(ctx)
+		if err != nil {
+			return fmt.Errorf("eval at step %d: test accuracy: %w", u.step, err)
+		}
+		values[testAccuracy], dirs[testAccuracy] = acc, true
+	}
+
 	// Two metrics with one output name (linear-probe and knn both give
 	// top1) get their metric's name in front: "knn/top1".
 	seen := map[string]int{}
@@ -95,6 +104,47 @@ func (u *run) evaluate(ctx context.Context) error {
 	}
 	u.progress("eval")
 	return nil
+}
+
+// testAccuracy names the metric a classifier cell records from its own
+// predictions on the test split.
+const testAccuracy = "test_accuracy"
+
+// testAccuracy classifies eval.samples test images and returns the share
+// whose arg-max logit is their label.
+func (u *run) testAccuracy(ctx context.Context) (float64, error) {
+	cl, ok := u.model.comp.(core.Classifier)
+	if !ok {
+		return 0, fmt.Errorf("%w: %s does not implement classify", core.ErrUnimplemented, u.model.desc.ID())
+	}
+	ds, dsCfg := u.ds.comp.(core.Dataset), u.res.cfgs[&u.c.Dataset]
+	bs, err := evalBatches(ctx, ds, dsCfg, core.SplitTest, u.c.Eval.Samples, u.c.Train.BatchSize)
+	if err != nil {
+		return 0, err
+	}
+	correct, total := 0, 0
+	for _, b := range bs {
+		logits, err := cl.Classify(ctx, b)
+		if err != nil {
+			return 0, err
+		}
+		k := logits.SampleSize()
+		if logits.N() != b.N() || b.Labels == nil {
+			return 0, fmt.Errorf("%w: classify %d labelled samples returned %v", core.ErrInternal, b.N(),
+				logits.Shape)
+		}
+		for i, y := range b.Labels {
+			row := logits.Data[i*k : (i+1)*k]
+			if slices.Index(row, slices.Max(row)) == int(y) {
+				correct++
+			}
+		}
+		total += b.N()
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("%w: the test split is empty", core.ErrInvalidArgument)
+	}
+	return float64(correct) / float64(total), nil
 }
 
 // gridSeed keys the fixed noise of the sample grid: the same at every
@@ -193,9 +243,8 @@ func (g *gatherer) one(ctx context.Context, name string) (*core.Batch, error) {
 		b = u.realFeat
 	case core.InputTrainFeatures, core.InputTestFeatures:
 		// Contrastive and classifier cells are scored on the model's own
-		// frozen features. TODO(ndalab): a classifier's test accuracy is
-		// the linear probe's top1 on its features, not its own head's:
-		// core has no "classify" capability to ask for predictions.
+		// frozen features; a classifier's own head is scored by
+		// testAccuracy.
 		split, n := core.SplitTest, c.Eval.Samples
 		if name == core.InputTrainFeatures {
 			split, n = core.SplitTrain, c.Eval.ProbeSamples

@@ -15,6 +15,7 @@ import (
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/runner"
 	"github.com/ndalab/ndalab/experiments"
+	"github.com/ndalab/ndalab/plugins/dataset/datadir"
 	"github.com/ndalab/ndalab/plugins/metric/auroc"
 	"github.com/ndalab/ndalab/results"
 )
@@ -586,5 +587,52 @@ eval: {samples: 200}
 	if got := final(17); !bytes.Equal(got, want) {
 		t.Errorf("resumed mlp-gan state (%d bytes) differs from the uninterrupted one (%d bytes)",
 			len(got), len(want))
+	}
+}
+
+// A classifier cell records its own head's accuracy on the test split
+// besides the linear probe's, on real MNIST through the real built-ins.
+func TestClassifierRecordsTestAccuracy(t *testing.T) {
+	e := newEnv(t)
+	data := t.TempDir()
+	if _, err := datadir.Fetch(context.Background(), data, "mnist"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := runner.New(runner.Options{Launcher: builtinLauncher{e.l}, Store: e.store,
+		Out: filepath.Join(e.dir, "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := e.load(r, fmt.Sprintf(`
+name: clf
+task: classifier
+dataset: {name: mnist, params: {data_dir: %q, subset: 2000}}
+model: {name: classifier, params: {width: 8, feat_dim: 32}}
+train: {steps: 60, batch_size: 64}
+eval: {samples: 500, probe_samples: 500}
+metrics: [linear-probe]
+`, data))
+	out, err := r.Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].Status != results.StatusFinished {
+		t.Fatalf("cell: %s (%v)", out[0].Status, out[0].Err)
+	}
+	ms, err := e.store.Metrics(context.Background(), out[0].RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var acc []float64
+	for _, m := range ms {
+		if m.Name == "test_accuracy" {
+			acc = append(acc, m.Value)
+		}
+	}
+	t.Logf("test_accuracy at each eval: %v", acc)
+	// 60 steps on MNIST reach well above chance (0.1); a broken arg-max or
+	// label pairing stays near it.
+	if len(acc) == 0 || acc[len(acc)-1] < 0.6 || acc[len(acc)-1] > 1 {
+		t.Fatalf("test_accuracy %v, want one final value in [0.6, 1]", acc)
 	}
 }

@@ -46,9 +46,9 @@ func DescribePeer(ctx context.Context, conn grpc.ClientConnInterface, id string)
 
 // NewClient returns a core component of desc's kind that forwards every
 // call to conn: a core.Dataset, core.Augmentation, core.Metric, or a
-// core.Model that also implements core.Generator, core.Scorer and
-// core.Embedder (those fail with core.ErrUnimplemented when the descriptor
-// lacks the capability).
+// core.Model that also implements core.Generator, core.Scorer,
+// core.Embedder and core.Classifier (those fail with core.ErrUnimplemented
+// when the descriptor lacks the capability).
 func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts ClientOptions) core.Component {
 	base := clientBase{desc: desc, diagnose: opts.Diagnose, recvShm: opts.ShmDir}
 	if opts.PeerShm {
@@ -300,6 +300,15 @@ func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, e
 	}
 	out, err := c.roundTrip(stream, in)
 	return out, c.fail("score", err)
+}
+
+func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	stream, err := c.rpc.Classify(ctx)
+	if err != nil {
+		return nil, c.fail("classify", err)
+	}
+	out, err := c.roundTrip(stream, in)
+	return out, c.fail("classify", err)
 }
 
 // roundTrip sends one tensor on a bidirectional stream and reads one back.

@@ -274,6 +274,14 @@ func (s *modelServer) Score(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk])
 	return s.mapBatch(stream, sc.Score)
 }
 
+func (s *modelServer) Classify(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk]) error {
+	c, ok := s.impl.(core.Classifier)
+	if !ok {
+		return fmt.Errorf("%w: %s cannot classify", core.ErrUnimplemented, s.desc.ID())
+	}
+	return s.mapBatch(stream, c.Classify)
+}
+
 // mapBatch reads one tensor, applies f under the model lock, and streams the
 // result back.
 func (s *modelServer) mapBatch(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk],

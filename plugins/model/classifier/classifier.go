@@ -71,7 +71,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "workers", Type: core.TypeInt, Default: 0,
 				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
 		},
-		Capabilities: []string{core.CapTrain, core.CapEmbed},
+		Capabilities: []string{core.CapTrain, core.CapEmbed, core.CapClassify},
 	}, nil
 }
 
@@ -224,7 +224,7 @@ func crossEntropy(logits []float32, labels []int32, k int, grad []float32) (floa
 	return loss, correct
 }
 
-// evalChunk bounds the batch of one Embed forward.
+// evalChunk bounds the batch of one Embed or Classify forward.
 const evalChunk = 256
 
 // Embed returns the penultimate features, N×feat_dim×1×1, labels kept.
@@ -245,6 +245,27 @@ func (m *Model) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) 
 		hi := min(in.N(), lo+evalChunk)
 		m.forward(hi-lo, in.Data[lo*size:hi*size])
 		copy(out.Data[lo*m.feat:], m.fc1.Output())
+	}
+	return out, nil
+}
+
+// Classify returns the class logits, N×classes×1×1, labels kept.
+func (m *Model) Classify(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	if err := m.ready("classify"); err != nil {
+		return nil, err
+	}
+	if err := m.check("classify", in, false); err != nil {
+		return nil, err
+	}
+	out := core.NewBatch(in.N(), m.classes, 1, 1)
+	out.Labels = in.Labels
+	size := m.sample[0] * m.sample[1] * m.sample[2]
+	for lo := 0; lo < in.N(); lo += evalChunk {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("classify %s: %w: %v", component, core.ErrCanceled, err)
+		}
+		hi := min(in.N(), lo+evalChunk)
+		copy(out.Data[lo*m.classes:], m.forward(hi-lo, in.Data[lo*size:hi*size]))
 	}
 	return out, nil
 }

@@ -45,12 +45,16 @@ func slice(b *core.Batch, lo, hi int) *core.Batch {
 	return out
 }
 
-// accuracy classifies every sample of b with the current weights.
+// accuracy classifies every sample of b with the current weights, through
+// the public Classify.
 func accuracy(m *Model, b *core.Batch) float64 {
-	logits := m.forward(b.N(), b.Data)
+	out, err := m.Classify(context.Background(), b)
+	if err != nil {
+		panic(err)
+	}
 	correct := 0
 	for i, y := range b.Labels {
-		row := logits[i*m.classes : (i+1)*m.classes]
+		row := out.Data[i*m.classes : (i+1)*m.classes]
 		best := 0
 		for j, v := range row {
 			if v > row[best] {

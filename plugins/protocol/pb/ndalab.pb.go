@@ -1381,13 +1381,14 @@ const file_ndalab_proto_rawDesc = "" +
 	"\x04Info\x12\x1f.ndalab.protocol.v1.InfoRequest\x1a\x1f.ndalab.protocol.v1.DatasetInfo\x12F\n" +
 	"\x05Batch\x12 .ndalab.protocol.v1.BatchRequest\x1a\x19.ndalab.protocol.v1.Chunk0\x012Z\n" +
 	"\fAugmentation\x12J\n" +
-	"\x05Apply\x12\".ndalab.protocol.v1.AugmentMessage\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x012\xe8\x03\n" +
+	"\x05Apply\x12\".ndalab.protocol.v1.AugmentMessage\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x012\xae\x04\n" +
 	"\x05Model\x12B\n" +
 	"\x04Init\x12\x1f.ndalab.protocol.v1.InitRequest\x1a\x19.ndalab.protocol.v1.Empty\x12I\n" +
 	"\x04Step\x12\x1f.ndalab.protocol.v1.StepMessage\x1a\x1e.ndalab.protocol.v1.StepResult(\x01\x12L\n" +
 	"\bGenerate\x12#.ndalab.protocol.v1.GenerateRequest\x1a\x19.ndalab.protocol.v1.Chunk0\x01\x12A\n" +
 	"\x05Embed\x12\x19.ndalab.protocol.v1.Chunk\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x01\x12A\n" +
-	"\x05Score\x12\x19.ndalab.protocol.v1.Chunk\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x01\x12=\n" +
+	"\x05Score\x12\x19.ndalab.protocol.v1.Chunk\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x01\x12D\n" +
+	"\bClassify\x12\x19.ndalab.protocol.v1.Chunk\x1a\x19.ndalab.protocol.v1.Chunk(\x010\x01\x12=\n" +
 	"\x04Save\x12\x19.ndalab.protocol.v1.Empty\x1a\x18.ndalab.protocol.v1.Blob0\x01\x12=\n" +
 	"\x04Load\x12\x18.ndalab.protocol.v1.Blob\x1a\x19.ndalab.protocol.v1.Empty(\x012Z\n" +
 	"\x06Metric\x12P\n" +
@@ -1447,23 +1448,25 @@ var file_ndalab_proto_depIdxs = []int32{
 	14, // 15: ndalab.protocol.v1.Model.Generate:input_type -> ndalab.protocol.v1.GenerateRequest
 	3,  // 16: ndalab.protocol.v1.Model.Embed:input_type -> ndalab.protocol.v1.Chunk
 	3,  // 17: ndalab.protocol.v1.Model.Score:input_type -> ndalab.protocol.v1.Chunk
-	0,  // 18: ndalab.protocol.v1.Model.Save:input_type -> ndalab.protocol.v1.Empty
-	4,  // 19: ndalab.protocol.v1.Model.Load:input_type -> ndalab.protocol.v1.Blob
-	16, // 20: ndalab.protocol.v1.Metric.Compute:input_type -> ndalab.protocol.v1.MetricMessage
-	2,  // 21: ndalab.protocol.v1.Plugin.Describe:output_type -> ndalab.protocol.v1.Descriptor
-	6,  // 22: ndalab.protocol.v1.Dataset.Info:output_type -> ndalab.protocol.v1.DatasetInfo
-	3,  // 23: ndalab.protocol.v1.Dataset.Batch:output_type -> ndalab.protocol.v1.Chunk
-	3,  // 24: ndalab.protocol.v1.Augmentation.Apply:output_type -> ndalab.protocol.v1.Chunk
-	0,  // 25: ndalab.protocol.v1.Model.Init:output_type -> ndalab.protocol.v1.Empty
-	13, // 26: ndalab.protocol.v1.Model.Step:output_type -> ndalab.protocol.v1.StepResult
-	3,  // 27: ndalab.protocol.v1.Model.Generate:output_type -> ndalab.protocol.v1.Chunk
-	3,  // 28: ndalab.protocol.v1.Model.Embed:output_type -> ndalab.protocol.v1.Chunk
-	3,  // 29: ndalab.protocol.v1.Model.Score:output_type -> ndalab.protocol.v1.Chunk
-	4,  // 30: ndalab.protocol.v1.Model.Save:output_type -> ndalab.protocol.v1.Blob
-	0,  // 31: ndalab.protocol.v1.Model.Load:output_type -> ndalab.protocol.v1.Empty
-	17, // 32: ndalab.protocol.v1.Metric.Compute:output_type -> ndalab.protocol.v1.MetricResult
-	21, // [21:33] is the sub-list for method output_type
-	9,  // [9:21] is the sub-list for method input_type
+	3,  // 18: ndalab.protocol.v1.Model.Classify:input_type -> ndalab.protocol.v1.Chunk
+	0,  // 19: ndalab.protocol.v1.Model.Save:input_type -> ndalab.protocol.v1.Empty
+	4,  // 20: ndalab.protocol.v1.Model.Load:input_type -> ndalab.protocol.v1.Blob
+	16, // 21: ndalab.protocol.v1.Metric.Compute:input_type -> ndalab.protocol.v1.MetricMessage
+	2,  // 22: ndalab.protocol.v1.Plugin.Describe:output_type -> ndalab.protocol.v1.Descriptor
+	6,  // 23: ndalab.protocol.v1.Dataset.Info:output_type -> ndalab.protocol.v1.DatasetInfo
+	3,  // 24: ndalab.protocol.v1.Dataset.Batch:output_type -> ndalab.protocol.v1.Chunk
+	3,  // 25: ndalab.protocol.v1.Augmentation.Apply:output_type -> ndalab.protocol.v1.Chunk
+	0,  // 26: ndalab.protocol.v1.Model.Init:output_type -> ndalab.protocol.v1.Empty
+	13, // 27: ndalab.protocol.v1.Model.Step:output_type -> ndalab.protocol.v1.StepResult
+	3,  // 28: ndalab.protocol.v1.Model.Generate:output_type -> ndalab.protocol.v1.Chunk
+	3,  // 29: ndalab.protocol.v1.Model.Embed:output_type -> ndalab.protocol.v1.Chunk
+	3,  // 30: ndalab.protocol.v1.Model.Score:output_type -> ndalab.protocol.v1.Chunk
+	3,  // 31: ndalab.protocol.v1.Model.Classify:output_type -> ndalab.protocol.v1.Chunk
+	4,  // 32: ndalab.protocol.v1.Model.Save:output_type -> ndalab.protocol.v1.Blob
+	0,  // 33: ndalab.protocol.v1.Model.Load:output_type -> ndalab.protocol.v1.Empty
+	17, // 34: ndalab.protocol.v1.Metric.Compute:output_type -> ndalab.protocol.v1.MetricResult
+	22, // [22:35] is the sub-list for method output_type
+	9,  // [9:22] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name

@@ -374,6 +374,7 @@ const (
 	Model_Generate_FullMethodName = "/ndalab.protocol.v1.Model/Generate"
 	Model_Embed_FullMethodName    = "/ndalab.protocol.v1.Model/Embed"
 	Model_Score_FullMethodName    = "/ndalab.protocol.v1.Model/Score"
+	Model_Classify_FullMethodName = "/ndalab.protocol.v1.Model/Classify"
 	Model_Save_FullMethodName     = "/ndalab.protocol.v1.Model/Save"
 	Model_Load_FullMethodName     = "/ndalab.protocol.v1.Model/Load"
 )
@@ -387,6 +388,7 @@ type ModelClient interface {
 	Generate(ctx context.Context, in *GenerateRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Chunk], error)
 	Embed(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Chunk, Chunk], error)
 	Score(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Chunk, Chunk], error)
+	Classify(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Chunk, Chunk], error)
 	Save(ctx context.Context, in *Empty, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Blob], error)
 	Load(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Blob, Empty], error)
 }
@@ -467,9 +469,22 @@ func (c *modelClient) Score(ctx context.Context, opts ...grpc.CallOption) (grpc.
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Model_ScoreClient = grpc.BidiStreamingClient[Chunk, Chunk]
 
+func (c *modelClient) Classify(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[Chunk, Chunk], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Model_ServiceDesc.Streams[4], Model_Classify_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[Chunk, Chunk]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Model_ClassifyClient = grpc.BidiStreamingClient[Chunk, Chunk]
+
 func (c *modelClient) Save(ctx context.Context, in *Empty, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Blob], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Model_ServiceDesc.Streams[4], Model_Save_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Model_ServiceDesc.Streams[5], Model_Save_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -488,7 +503,7 @@ type Model_SaveClient = grpc.ServerStreamingClient[Blob]
 
 func (c *modelClient) Load(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[Blob, Empty], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &Model_ServiceDesc.Streams[5], Model_Load_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &Model_ServiceDesc.Streams[6], Model_Load_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -508,6 +523,7 @@ type ModelServer interface {
 	Generate(*GenerateRequest, grpc.ServerStreamingServer[Chunk]) error
 	Embed(grpc.BidiStreamingServer[Chunk, Chunk]) error
 	Score(grpc.BidiStreamingServer[Chunk, Chunk]) error
+	Classify(grpc.BidiStreamingServer[Chunk, Chunk]) error
 	Save(*Empty, grpc.ServerStreamingServer[Blob]) error
 	Load(grpc.ClientStreamingServer[Blob, Empty]) error
 	mustEmbedUnimplementedModelServer()
@@ -534,6 +550,9 @@ func (UnimplementedModelServer) Embed(grpc.BidiStreamingServer[Chunk, Chunk]) er
 }
 func (UnimplementedModelServer) Score(grpc.BidiStreamingServer[Chunk, Chunk]) error {
 	return status.Errorf(codes.Unimplemented, "method Score not implemented")
+}
+func (UnimplementedModelServer) Classify(grpc.BidiStreamingServer[Chunk, Chunk]) error {
+	return status.Errorf(codes.Unimplemented, "method Classify not implemented")
 }
 func (UnimplementedModelServer) Save(*Empty, grpc.ServerStreamingServer[Blob]) error {
 	return status.Errorf(codes.Unimplemented, "method Save not implemented")
@@ -612,6 +631,13 @@ func _Model_Score_Handler(srv interface{}, stream grpc.ServerStream) error {
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Model_ScoreServer = grpc.BidiStreamingServer[Chunk, Chunk]
 
+func _Model_Classify_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ModelServer).Classify(&grpc.GenericServerStream[Chunk, Chunk]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Model_ClassifyServer = grpc.BidiStreamingServer[Chunk, Chunk]
+
 func _Model_Save_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(Empty)
 	if err := stream.RecvMsg(m); err != nil {
@@ -662,6 +688,12 @@ var Model_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "Score",
 			Handler:       _Model_Score_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+		{
+			StreamName:    "Classify",
+			Handler:       _Model_Classify_Handler,
 			ServerStreams: true,
 			ClientStreams: true,
 		},

@@ -256,6 +256,22 @@ func (k *checker) model(c core.Component, d *core.Descriptor, cfg core.Config) {
 			return finite(out)
 		})
 	}
+	if d.Has(core.CapClassify) {
+		k.check("classify returns N×K×1×1 logits", func() error {
+			c, ok := m.(core.Classifier)
+			if !ok {
+				return errors.New("declares classify but does not implement core.Classifier")
+			}
+			out, err := c.Classify(k.ctx, in)
+			if err != nil {
+				return err
+			}
+			if out.N() != in.N() || out.Shape[1] < 2 || out.Shape[2] != 1 || out.Shape[3] != 1 {
+				return fmt.Errorf("logits shape %v, want [%d K 1 1] with K ≥ 2", out.Shape, in.N())
+			}
+			return finite(out)
+		})
+	}
 	if d.Has(core.CapTrain) {
 		k.check("a training step returns finite values", func() error {
 			phase := core.PhaseTrain
