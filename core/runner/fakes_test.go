@@ -20,7 +20,8 @@ import (
 // fast and let them inject failures at chosen steps.
 
 // toyData is a 2-D Gaussian centred at (1, -1); labels are x's quadrant.
-type toyData struct{}
+// Its checksum is the hooks' dataChecksum, so a test can "change the files".
+type toyData struct{ h *hooks }
 
 func (toyData) Describe(context.Context) (*core.Descriptor, error) {
 	return &core.Descriptor{Kind: core.KindDataset, Name: "toy", Version: "1.0.0",
@@ -29,13 +30,17 @@ func (toyData) Describe(context.Context) (*core.Descriptor, error) {
 			Doc: "train samples"}}}, nil
 }
 
-func (toyData) Info(_ context.Context, cfg core.Config, split core.Split) (core.DatasetInfo,
+func (d toyData) Info(_ context.Context, cfg core.Config, split core.Split) (core.DatasetInfo,
 	error) {
 	n := cfg.Int("n")
 	if split == core.SplitTest {
 		n = 256
 	}
-	return core.DatasetInfo{Size: n, Shape: [3]int{2, 1, 1}, Classes: 2}, nil
+	sum := "toy-v1"
+	if d.h != nil && d.h.dataChecksum != "" {
+		sum = d.h.dataChecksum
+	}
+	return core.DatasetInfo{Size: n, Shape: [3]int{2, 1, 1}, Classes: 2, Checksum: sum}, nil
 }
 
 func (d toyData) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch, error) {
@@ -104,6 +109,7 @@ type hooks struct {
 	dSteps       []int64                            // D step indices seen, in order
 	encoderSteps []string
 	ganVersion   string // "" is 1.0.0
+	dataChecksum string // "" is toy-v1
 	inits        atomic.Int64
 	loads        atomic.Int64
 	started      atomic.Int64
@@ -296,7 +302,7 @@ func (l *launcher) Start(_ context.Context, kind core.Kind, name string) (core.C
 	var c core.Component
 	switch string(kind) + "/" + name {
 	case "dataset/toy":
-		c = toyData{}
+		c = toyData{h: l.h}
 	case "augmentation/toy-flip":
 		c = flip{}
 	case "metric/mean-dist":

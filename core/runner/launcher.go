@@ -27,11 +27,46 @@ type Catalog struct {
 	launch Launcher
 	mu     sync.Mutex
 	descs  map[string]*core.Descriptor
+	sums   map[string]string // dataset checksums by name and config
 }
 
 // NewCatalog returns a Catalog over l.
 func NewCatalog(l Launcher) *Catalog {
-	return &Catalog{launch: l, descs: map[string]*core.Descriptor{}}
+	return &Catalog{launch: l, descs: map[string]*core.Descriptor{}, sums: map[string]string{}}
+}
+
+// DatasetChecksum returns the content hash of dataset name's training split
+// under cfg (a resolved config), starting the dataset once per name and
+// config.
+func (c *Catalog) DatasetChecksum(ctx context.Context, name string, cfg core.Config) (string, error) {
+	raw, err := cfg.MarshalCanonical()
+	if err != nil {
+		return "", err
+	}
+	key := name + " " + string(raw)
+	c.mu.Lock()
+	sum, ok := c.sums[key]
+	c.mu.Unlock()
+	if ok {
+		return sum, nil
+	}
+	comp, closer, err := c.launch.Start(ctx, core.KindDataset, name)
+	if err != nil {
+		return "", fmt.Errorf("start dataset/%s: %w", name, err)
+	}
+	defer closer.Close()
+	ds, ok := comp.(core.Dataset)
+	if !ok {
+		return "", fmt.Errorf("%w: dataset/%s is not a dataset", core.ErrFailedPrecondition, name)
+	}
+	info, err := ds.Info(ctx, cfg, core.SplitTrain)
+	if err != nil {
+		return "", fmt.Errorf("dataset/%s: %w", name, err)
+	}
+	c.mu.Lock()
+	c.sums[key] = info.Checksum
+	c.mu.Unlock()
+	return info.Checksum, nil
 }
 
 // Describe returns the validated descriptor of kind/name.

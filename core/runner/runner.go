@@ -281,7 +281,7 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 	}
 	if prev != nil && (prev.Status == results.StatusFinished ||
 		prev.Status == results.StatusDiverged) {
-		why := r.stale(ctx, prev)
+		why := r.stale(ctx, c, prev)
 		if why == "" {
 			o.RunID, o.Status, o.Step = prev.ID, StatusSkipped, prev.Step
 			r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: prev.ID,
@@ -350,7 +350,7 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 	if err != nil {
 		return fmt.Errorf("features.from: %w", err)
 	}
-	if prev == nil || prev.Status != results.StatusFinished || r.stale(ctx, prev) != "" {
+	if prev == nil || prev.Status != results.StatusFinished || r.stale(ctx, req, prev) != "" {
 		o := r.runCell(ctx, p, req)
 		if o.Status != results.StatusFinished {
 			return fmt.Errorf("%w: features.from: cell %s ended %s: %v", core.ErrFailedPrecondition,
@@ -368,14 +368,15 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 		r.cellDir(req))
 }
 
-// stale says why a finished run no longer stands for its cell: another
-// ndalab version, or a plugin whose version changed since; "" if it stands.
-// Plugin checksums are recorded but not compared, since every rebuild of
-// the ndalab binary changes the built-ins' sums.
+// stale says why a finished run no longer stands for its cell c: another
+// ndalab version, a plugin whose version changed since, or training data
+// whose content changed; "" if it stands. Plugin checksums are recorded but
+// not compared, since every rebuild of the ndalab binary changes the
+// built-ins' sums.
 //
-// TODO(ndalab): also compare the dataset checksum and the feature
-// network's hash (both recorded), which needs the dataset started first.
-func (r *Runner) stale(ctx context.Context, prev *results.Run) string {
+// TODO(ndalab): also compare the feature network's hash, which the record
+// does not hold yet.
+func (r *Runner) stale(ctx context.Context, c *Cell, prev *results.Run) string {
 	var rec Record
 	if len(prev.Record) == 0 || json.Unmarshal(prev.Record, &rec) != nil {
 		return ""
@@ -391,6 +392,24 @@ func (r *Runner) stale(ctx context.Context, prev *results.Run) string {
 		if d.Version != p.Version {
 			return fmt.Sprintf("plugin %s/%s %s recorded, now %s", p.Kind, p.Name, p.Version,
 				d.Version)
+		}
+	}
+	if rec.DataChecksum != "" {
+		d, err := r.catalog.Describe(ctx, core.KindDataset, c.Dataset.Name)
+		if err != nil {
+			return fmt.Sprintf("dataset %s: %v", c.Dataset.Name, err)
+		}
+		cfg, err := d.Resolve(c.Dataset.Params)
+		if err != nil {
+			return fmt.Sprintf("dataset %s: %v", c.Dataset.Name, err)
+		}
+		sum, err := r.catalog.DatasetChecksum(ctx, c.Dataset.Name, cfg)
+		if err != nil {
+			return fmt.Sprintf("dataset %s: %v", c.Dataset.Name, err)
+		}
+		if sum != rec.DataChecksum {
+			return fmt.Sprintf("dataset %s changed (checksum %.12s recorded, now %.12s)",
+				c.Dataset.Name, rec.DataChecksum, sum)
 		}
 	}
 	return ""

@@ -525,6 +525,31 @@ func TestRerunOnNewPluginVersion(t *testing.T) {
 	}
 }
 
+func TestRerunWhenDataChanges(t *testing.T) {
+	e := newEnv(t)
+	x := e.load(e.runner(1, false), ganYAML)
+	first, err := e.runner(1, false).Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, err := e.runner(1, false).Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same[0].Status != runner.StatusSkipped {
+		t.Fatalf("unchanged data: %s, want skipped", same[0].Status)
+	}
+	e.h.dataChecksum = "toy-v2"
+	again, err := e.runner(1, false).Run(context.Background(), x.Cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again[0].Status != results.StatusFinished || again[0].RunID == first[0].RunID {
+		t.Errorf("after the data changed: %s run %s, want a new finished run (was %s)",
+			again[0].Status, again[0].RunID, first[0].RunID)
+	}
+}
+
 // cancelAt cancels a context when a run reports the given step.
 type cancelAt struct {
 	step   int64
