@@ -49,7 +49,7 @@ type Plugin struct {
 	client *plugin.Client
 	pid    int
 	stderr *tail
-	shmDir string
+	shm    *protocol.ShmPool // nil when tensors travel in-band
 	once   sync.Once
 }
 
@@ -63,7 +63,9 @@ func (p *Plugin) Close() error {
 		p.client.Kill()
 		if p.pid > 0 {
 			_ = syscall.Kill(-p.pid, syscall.SIGKILL)
-			protocol.SweepShm(p.shmDir, p.pid)
+		}
+		if p.shm != nil {
+			p.shm.Close()
 		}
 	})
 	return nil
@@ -147,7 +149,7 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		SyncStdout:       &lineLogger{log: r.opts.Log, plugin: spec.id},
 		GRPCDialOptions:  protocol.DialOptions(),
 	})
-	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, stderr: stderr, shmDir: r.shmDir}
+	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, stderr: stderr}
 
 	fail := func(what string, err error) (*Plugin, error) {
 		p.pid = pidOf(cmd)
@@ -182,8 +184,11 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		p.ID = desc.ID()
 	}
 	p.Descriptor = desc
+	if r.shmDir != "" && peerShm {
+		p.shm = protocol.NewShmPool(r.shmDir)
+	}
 	p.Component = protocol.NewClient(conn, desc, protocol.ClientOptions{
-		Diagnose: p.diagnose, ShmDir: r.shmDir, PeerShm: peerShm,
+		Diagnose: p.diagnose, Shm: p.shm, PeerShm: peerShm,
 	})
 	return p, nil
 }

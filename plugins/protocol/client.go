@@ -16,10 +16,10 @@ type ClientOptions struct {
 	// Diagnose, when set, may enrich every error a call returns, e.g. with
 	// the plugin's exit status and last stderr lines after a crash.
 	Diagnose func(error) error
-	// ShmDir is the shared-memory directory offered to the plugin (ShmEnv);
-	// empty means none.
-	ShmDir string
-	// PeerShm says the plugin reads shared-memory tensors (DescribePeer).
+	// Shm, when set, holds the shared-memory files of this plugin's calls;
+	// its directory is the one offered to the plugin (ShmEnv).
+	Shm *ShmPool
+	// PeerShm says the plugin uses shared memory (DescribePeer).
 	PeerShm bool
 }
 
@@ -50,10 +50,7 @@ func DescribePeer(ctx context.Context, conn grpc.ClientConnInterface, id string)
 // core.Embedder and core.Classifier (those fail with core.ErrUnimplemented
 // when the descriptor lacks the capability).
 func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts ClientOptions) core.Component {
-	base := clientBase{desc: desc, diagnose: opts.Diagnose, recvShm: opts.ShmDir}
-	if opts.PeerShm {
-		base.sendShm = opts.ShmDir
-	}
+	base := clientBase{desc: desc, diagnose: opts.Diagnose, pool: opts.Shm, peerShm: opts.PeerShm}
 	switch desc.Kind {
 	case core.KindDataset:
 		return &datasetClient{clientBase: base, rpc: pb.NewDatasetClient(conn)}
@@ -69,12 +66,8 @@ func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts Client
 type clientBase struct {
 	desc     *core.Descriptor
 	diagnose func(error) error
-	sendShm  string // where to put large requests; empty: in-band
-	recvShm  string // where large results may come from
-}
-
-func (c *clientBase) send(name string, b *core.Batch, send func(*pb.Chunk) error) error {
-	return sendTensor(c.sendShm, name, b, send)
+	pool     *ShmPool // nil: every tensor in-band
+	peerShm  bool
 }
 
 func (c *clientBase) Describe(context.Context) (*core.Descriptor, error) { return c.desc, nil }
@@ -102,7 +95,10 @@ func encodeConfig(cfg core.Config) ([]byte, error) {
 
 // recvTensor reads a stream of chunks to its end and returns its one tensor.
 func (c *clientBase) recvTensor(recv func() (*pb.Chunk, error)) (*core.Batch, error) {
-	asm := Assembler{ShmDir: c.recvShm}
+	var asm Assembler
+	if c.pool != nil {
+		asm.ShmDir = c.pool.Dir()
+	}
 	for {
 		c, err := recv()
 		if err == io.EOF {
@@ -141,6 +137,11 @@ func (c *datasetClient) Info(ctx context.Context, cfg core.Config, split core.Sp
 }
 
 func (c *datasetClient) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	raw, err := encodeConfig(req.Config)
 	if err != nil {
 		return nil, err
@@ -162,6 +163,11 @@ type augmentationClient struct {
 }
 
 func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest, in *core.Batch) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	raw, err := encodeConfig(req.Config)
 	if err != nil {
 		return nil, err
@@ -174,7 +180,7 @@ func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest,
 		ConfigJson: raw, Role: req.Role, Seed: req.Seed, Step: req.Step,
 	}}})
 	if err == nil {
-		err = c.send("in", in, func(ch *pb.Chunk) error {
+		err = call.send("in", in, func(ch *pb.Chunk) error {
 			return stream.Send(&pb.AugmentMessage{Msg: &pb.AugmentMessage_Chunk{Chunk: ch}})
 		})
 	}
@@ -196,6 +202,11 @@ type metricClient struct {
 }
 
 func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[string]*core.Batch) (map[string]float64, error) {
+	ctx, call, err := c.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	raw, err := encodeConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -209,7 +220,7 @@ func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[
 		if err != nil {
 			break
 		}
-		err = c.send(name, inputs[name], func(ch *pb.Chunk) error {
+		err = call.send(name, inputs[name], func(ch *pb.Chunk) error {
 			return stream.Send(&pb.MetricMessage{Msg: &pb.MetricMessage_Chunk{Chunk: ch}})
 		})
 	}
@@ -238,6 +249,11 @@ func (c *modelClient) Init(ctx context.Context, cfg core.Config, seed int64) err
 }
 
 func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.StepResult, error) {
+	ctx, call, err := c.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	stream, err := c.rpc.Step(ctx)
 	if err != nil {
 		return nil, c.fail("step", err)
@@ -260,7 +276,7 @@ func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.Step
 	}
 	for _, t := range named {
 		if err == nil && t.b != nil {
-			err = c.send(t.name, t.b, send)
+			err = call.send(t.name, t.b, send)
 		}
 	}
 	if err != nil && err != io.EOF {
@@ -274,6 +290,11 @@ func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.Step
 }
 
 func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	stream, err := c.rpc.Generate(ctx, &pb.GenerateRequest{
 		N: int64(req.N), Seed: req.Seed, Labels: req.Labels, Ema: req.EMA,
 	})
@@ -285,35 +306,51 @@ func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (*
 }
 
 func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	stream, err := c.rpc.Embed(ctx)
 	if err != nil {
 		return nil, c.fail("embed", err)
 	}
-	out, err := c.roundTrip(stream, in)
+	out, err := c.roundTrip(call, stream, in)
 	return out, c.fail("embed", err)
 }
 
 func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	stream, err := c.rpc.Score(ctx)
 	if err != nil {
 		return nil, c.fail("score", err)
 	}
-	out, err := c.roundTrip(stream, in)
+	out, err := c.roundTrip(call, stream, in)
 	return out, c.fail("score", err)
 }
 
 func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	ctx, call, err := c.begin(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer call.end()
 	stream, err := c.rpc.Classify(ctx)
 	if err != nil {
 		return nil, c.fail("classify", err)
 	}
-	out, err := c.roundTrip(stream, in)
+	out, err := c.roundTrip(call, stream, in)
 	return out, c.fail("classify", err)
 }
 
 // roundTrip sends one tensor on a bidirectional stream and reads one back.
-func (c *clientBase) roundTrip(stream grpc.BidiStreamingClient[pb.Chunk, pb.Chunk], in *core.Batch) (*core.Batch, error) {
-	err := c.send("in", in, stream.Send)
+func (c *clientBase) roundTrip(call *shmCall, stream grpc.BidiStreamingClient[pb.Chunk, pb.Chunk],
+	in *core.Batch) (*core.Batch, error) {
+	err := call.send("in", in, stream.Send)
 	if err == nil {
 		err = stream.CloseSend()
 	}

@@ -78,8 +78,10 @@ func (s *serverBase) Describe(ctx context.Context, _ *pb.Empty) (*pb.Descriptor,
 	return d, nil
 }
 
-func (s *serverBase) send(name string, b *core.Batch, send func(*pb.Chunk) error) error {
-	return sendTensor(s.shm, name, b, send)
+// send sends the call's result, into the host's reply file when it named
+// one and the result is large.
+func (s *serverBase) send(ctx context.Context, name string, b *core.Batch, send func(*pb.Chunk) error) error {
+	return sendReply(ctx, s.shm, name, b, send)
 }
 
 func (s *serverBase) assembler() Assembler { return Assembler{ShmDir: s.shm} }
@@ -129,7 +131,7 @@ func (s *datasetServer) Batch(req *pb.BatchRequest, stream grpc.ServerStreamingS
 	if err != nil {
 		return err
 	}
-	return s.send("batch", b, stream.Send)
+	return s.send(stream.Context(), "batch", b, stream.Send)
 }
 
 type augmentationServer struct {
@@ -158,7 +160,7 @@ func (s *augmentationServer) Apply(stream grpc.BidiStreamingServer[pb.AugmentMes
 	if err != nil {
 		return err
 	}
-	return s.send("out", out, stream.Send)
+	return s.send(stream.Context(), "out", out, stream.Send)
 }
 
 type metricServer struct {
@@ -255,7 +257,7 @@ func (s *modelServer) Generate(req *pb.GenerateRequest, stream grpc.ServerStream
 	if err != nil {
 		return err
 	}
-	return s.send("samples", b, stream.Send)
+	return s.send(stream.Context(), "samples", b, stream.Send)
 }
 
 func (s *modelServer) Embed(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chunk]) error {
@@ -309,7 +311,7 @@ func (s *modelServer) mapBatch(stream grpc.BidiStreamingServer[pb.Chunk, pb.Chun
 	if err != nil {
 		return err
 	}
-	return s.send("out", out, stream.Send)
+	return s.send(stream.Context(), "out", out, stream.Send)
 }
 
 func (s *modelServer) Save(_ *pb.Empty, stream grpc.ServerStreamingServer[pb.Blob]) error {

@@ -1,46 +1,106 @@
 package protocol
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"google.golang.org/grpc/metadata"
+
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/plugins/protocol/pb"
 )
 
-func TestSharedMemoryRoundTrip(t *testing.T) {
+func TestSharedMemoryRequestAndReply(t *testing.T) {
 	dir := t.TempDir()
-	small := sequence(2, 1, 4, 4, true)    // below ShmMinBytes: in-band
+	pool := NewShmPool(dir)
+	c := &clientBase{pool: pool, peerShm: true}
+	small := sequence(2, 1, 4, 4, true)     // below ShmMinBytes: in-band
 	large := sequence(64, 3, 32, 32, true) // through a file
-	asm := Assembler{ShmDir: dir}
-	for name, b := range map[string]*core.Batch{"small": small, "large": large} {
-		var sent []*pb.Chunk
-		err := sendTensor(dir, name, b, func(c *pb.Chunk) error {
-			sent = append(sent, c)
-			return asm.Add(c)
-		})
+
+	for round := 0; round < 3; round++ {
+		ctx, call, err := c.begin(context.Background(), true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		viaShm := len(sent) == 1 && sent[0].Shm != "" && len(sent[0].Data) == 0
-		if viaShm != (name == "large") {
-			t.Errorf("%s: shared memory used = %v", name, viaShm)
+
+		// Host to plugin: the request tensors.
+		server := Assembler{ShmDir: dir}
+		var viaShm []string
+		for name, b := range map[string]*core.Batch{"small": small, "large": large} {
+			err := call.send(name, b, func(ch *pb.Chunk) error {
+				if ch.Shm != "" {
+					viaShm = append(viaShm, name)
+				}
+				return server.Add(ch)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
 		}
+		if !slices.Equal(viaShm, []string{"large"}) {
+			t.Errorf("round %d: through shared memory: %v, want [large]", round, viaShm)
+		}
+		got, err := server.Done()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]*core.Batch{"small": small, "large": large} {
+			if !slices.Equal(got[name].Data, want.Data) || !slices.Equal(got[name].Labels, want.Labels) {
+				t.Errorf("round %d: %s changed on the way", round, name)
+			}
+		}
+
+		// Plugin to host: the result goes into the file the call named.
+		md, _ := metadata.FromOutgoingContext(ctx)
+		in := metadata.NewIncomingContext(context.Background(), md)
+		host := Assembler{ShmDir: dir}
+		var replyShm bool
+		result := sequence(64, 3, 32, 32, false)
+		if err := sendReply(in, dir, "out", result, func(ch *pb.Chunk) error {
+			replyShm = ch.Shm != ""
+			return host.Add(ch)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := host.One()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !replyShm || !slices.Equal(out.Data, result.Data) || out.Labels != nil {
+			t.Errorf("round %d: reply through shared memory %v, equal %v", round, replyShm,
+				slices.Equal(out.Data, result.Data))
+		}
+		call.end()
 	}
-	got, err := asm.Done()
+
+	// Files are reused: two per call (reply and one request), never more.
+	if files, _ := os.ReadDir(dir); len(files) != 2 {
+		t.Errorf("%d files after three calls, want 2 reused ones", len(files))
+	}
+	pool.Close()
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("Close left %d files", len(files))
+	}
+}
+
+func TestReplyInBandWithoutAFile(t *testing.T) {
+	var asm Assembler
+	b := sequence(64, 3, 32, 32, false)
+	err := sendReply(context.Background(), t.TempDir(), "out", b, func(ch *pb.Chunk) error {
+		if ch.Shm != "" {
+			t.Error("no reply file was named, yet the reply went through one")
+		}
+		return asm.Add(ch)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, want := range map[string]*core.Batch{"small": small, "large": large} {
-		if !slices.Equal(got[name].Data, want.Data) || !slices.Equal(got[name].Labels, want.Labels) {
-			t.Errorf("%s changed on the way", name)
-		}
-	}
-	if left, _ := os.ReadDir(dir); len(left) != 0 {
-		t.Errorf("the receiver left %d files behind", len(left))
+	if out, err := asm.One(); err != nil || !slices.Equal(out.Data, b.Data) {
+		t.Fatalf("in-band reply: %v", err)
 	}
 }
 
@@ -55,7 +115,7 @@ func TestSharedMemoryRefusals(t *testing.T) {
 		{"not offered", "", "ndalab-1-0123456789abcdef", 4},
 		{"path traversal", dir, "../../etc/passwd", 4},
 		{"missing file", dir, "ndalab-1-0123456789abcdef", -1},
-		{"wrong size", dir, "ndalab-2-0123456789abcdef", 8},
+		{"too small", dir, "ndalab-2-0123456789abcdef", 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -68,21 +128,5 @@ func TestSharedMemoryRefusals(t *testing.T) {
 				t.Fatalf("want an invalid-argument error, got %v", err)
 			}
 		})
-	}
-}
-
-func TestSweepRemovesOnlyOneProcessesFiles(t *testing.T) {
-	dir := t.TempDir()
-	mine := filepath.Join(dir, ShmPrefix(41)+"0123456789abcdef")
-	other := filepath.Join(dir, ShmPrefix(4)+"0123456789abcdef")
-	for _, f := range []string{mine, other} {
-		os.WriteFile(f, nil, 0o600)
-	}
-	SweepShm(dir, 41)
-	if _, err := os.Stat(mine); !os.IsNotExist(err) {
-		t.Error("the dead process's file is still there")
-	}
-	if _, err := os.Stat(other); err != nil {
-		t.Error("another process's file was removed")
 	}
 }

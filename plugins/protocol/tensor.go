@@ -52,18 +52,6 @@ func Chunks(name string, b *core.Batch, send func(*pb.Chunk) error) error {
 	}
 }
 
-// sendTensor sends b through a shared-memory file when shmDir is set and b
-// is large, else inside chunks.
-func sendTensor(shmDir, name string, b *core.Batch, send func(*pb.Chunk) error) error {
-	if shmDir != "" && 4*(len(b.Data)+len(b.Labels)) >= ShmMinBytes {
-		if err := b.Validate(); err != nil {
-			return fmt.Errorf("send tensor %q: %w", name, err)
-		}
-		return sendShm(shmDir, name, b, send)
-	}
-	return Chunks(name, b, send)
-}
-
 // Assembler rebuilds named tensors from a stream of chunks.
 type Assembler struct {
 	// ShmDir is where shared-memory tensor files are read from; empty

@@ -178,8 +178,8 @@ type Descriptor struct {
 	// Metrics: the value names returned; the first is the primary one.
 	Outputs        []string `protobuf:"bytes,9,rep,name=outputs,proto3" json:"outputs,omitempty"`
 	HigherIsBetter bool     `protobuf:"varint,10,opt,name=higher_is_better,json=higherIsBetter,proto3" json:"higher_is_better,omitempty"`
-	// Set by the protocol server, not the component: the plugin reads
-	// tensors from shared-memory files (Chunk.shm).
+	// Set by the protocol server, not the component: the plugin reads and
+	// writes tensors in shared-memory files (Chunk.shm).
 	SharedMemory  bool `protobuf:"varint,11,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -304,9 +304,11 @@ type Chunk struct {
 	Data     []byte `protobuf:"bytes,4,opt,name=data,proto3" json:"data,omitempty"`
 	Labels   []byte `protobuf:"bytes,5,opt,name=labels,proto3" json:"labels,omitempty"`
 	// Instead of data and labels: the name of a file in the shared-memory
-	// directory both sides were given (NDALAB_SHM_DIR) holding the tensor's
-	// data bytes, then its label bytes. Sent only to a peer that accepts it;
-	// the receiver removes the file after reading it.
+	// directory both sides were given (NDALAB_SHM_DIR) that starts with the
+	// tensor's data bytes, then its label bytes. Every such file belongs to
+	// the host and is reused across calls: the host sends requests this way
+	// to a plugin that accepts it, and names a file for the result in the
+	// call's metadata (ndalab-reply-shm), into which the plugin may write it.
 	Shm           string `protobuf:"bytes,6,opt,name=shm,proto3" json:"shm,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
