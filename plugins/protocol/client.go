@@ -136,12 +136,12 @@ func (c *datasetClient) Info(ctx context.Context, cfg core.Config, split core.Sp
 	return info, nil
 }
 
-func (c *datasetClient) Batch(ctx context.Context, req core.BatchRequest) (*core.Batch, error) {
+func (c *datasetClient) Batch(ctx context.Context, req core.BatchRequest) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	raw, err := encodeConfig(req.Config)
 	if err != nil {
 		return nil, err
@@ -162,12 +162,12 @@ type augmentationClient struct {
 	rpc pb.AugmentationClient
 }
 
-func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest, in *core.Batch) (*core.Batch, error) {
+func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest, in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	raw, err := encodeConfig(req.Config)
 	if err != nil {
 		return nil, err
@@ -201,12 +201,12 @@ type metricClient struct {
 	rpc pb.MetricClient
 }
 
-func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[string]*core.Batch) (map[string]float64, error) {
+func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[string]*core.Batch) (_ map[string]float64, err error) {
 	ctx, call, err := c.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	raw, err := encodeConfig(cfg)
 	if err != nil {
 		return nil, err
@@ -248,12 +248,12 @@ func (c *modelClient) Init(ctx context.Context, cfg core.Config, seed int64) err
 	return c.fail("init", err)
 }
 
-func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.StepResult, error) {
+func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (_ core.StepResult, err error) {
 	ctx, call, err := c.begin(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	stream, err := c.rpc.Step(ctx)
 	if err != nil {
 		return nil, c.fail("step", err)
@@ -289,12 +289,12 @@ func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (core.Step
 	return core.StepResult(res.Values), nil
 }
 
-func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (*core.Batch, error) {
+func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	stream, err := c.rpc.Generate(ctx, &pb.GenerateRequest{
 		N: int64(req.N), Seed: req.Seed, Labels: req.Labels, Ema: req.EMA,
 	})
@@ -305,12 +305,12 @@ func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (*
 	return b, c.fail("generate", err)
 }
 
-func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	stream, err := c.rpc.Embed(ctx)
 	if err != nil {
 		return nil, c.fail("embed", err)
@@ -319,12 +319,12 @@ func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (*core.Batch, e
 	return out, c.fail("embed", err)
 }
 
-func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+func (c *modelClient) Score(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	stream, err := c.rpc.Score(ctx)
 	if err != nil {
 		return nil, c.fail("score", err)
@@ -333,12 +333,12 @@ func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, e
 	return out, c.fail("score", err)
 }
 
-func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
-	defer call.end()
+	defer func() { call.end(err) }()
 	stream, err := c.rpc.Classify(ctx)
 	if err != nil {
 		return nil, c.fail("classify", err)

@@ -132,9 +132,16 @@ func (c *clientBase) begin(ctx context.Context, reply bool) (context.Context, *s
 	return metadata.AppendToOutgoingContext(ctx, replyKey, slot.name), call, nil
 }
 
-// end returns the call's files to the pool.
-func (call *shmCall) end() {
+// end returns the call's files to the pool. After a failed call the
+// plugin may still be about to write its result, so those files are
+// discarded instead: a late write then lands in an unlinked file.
+func (call *shmCall) end(err error) {
 	for _, s := range call.slots {
+		if err != nil {
+			s.f.Close()
+			os.Remove(s.f.Name())
+			continue
+		}
 		call.pool.put(s)
 	}
 	call.slots = nil

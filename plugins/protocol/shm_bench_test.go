@@ -31,7 +31,7 @@ func BenchmarkShmOneWay(b *testing.B) {
 		if _, err := asm.One(); err != nil {
 			b.Fatal(err)
 		}
-		call.end()
+		call.end(nil)
 	}
 }
 

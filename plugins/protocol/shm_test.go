@@ -18,7 +18,7 @@ func TestSharedMemoryRequestAndReply(t *testing.T) {
 	dir := t.TempDir()
 	pool := NewShmPool(dir)
 	c := &clientBase{pool: pool, peerShm: true}
-	small := sequence(2, 1, 4, 4, true)     // below ShmMinBytes: in-band
+	small := sequence(2, 1, 4, 4, true)    // below ShmMinBytes: in-band
 	large := sequence(64, 3, 32, 32, true) // through a file
 
 	for round := 0; round < 3; round++ {
@@ -74,7 +74,7 @@ func TestSharedMemoryRequestAndReply(t *testing.T) {
 			t.Errorf("round %d: reply through shared memory %v, equal %v", round, replyShm,
 				slices.Equal(out.Data, result.Data))
 		}
-		call.end()
+		call.end(nil)
 	}
 
 	// Files are reused: two per call (reply and one request), never more.
@@ -128,5 +128,27 @@ func TestSharedMemoryRefusals(t *testing.T) {
 				t.Fatalf("want an invalid-argument error, got %v", err)
 			}
 		})
+	}
+}
+
+// A failed call's files are discarded, not reused: the plugin may still
+// write into them.
+func TestFailedCallDiscardsItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	pool := NewShmPool(dir)
+	c := &clientBase{pool: pool, peerShm: true}
+	_, call, err := c.begin(context.Background(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := call.send("x", sequence(64, 3, 32, 32, false), func(*pb.Chunk) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	call.end(errors.New("cancelled"))
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("%d files kept after a failed call, want 0", len(files))
+	}
+	if len(pool.free) != 0 {
+		t.Errorf("%d files returned to the pool after a failed call", len(pool.free))
 	}
 }
