@@ -18,7 +18,10 @@ func (identity) Apply(_ context.Context, _ core.AugmentRequest, in *core.Batch) 
 
 func startOK(b *testing.B, shm bool) *registry.Plugin {
 	b.Helper()
-	reg := newRegistry(&testing.T{}, registry.Options{Path: []string{bins.faulty}, NoSharedMemory: !shm})
+	reg := newRegistry(
+		&testing.T{},
+		registry.Options{Path: []string{bins.faulty}, NoSharedMemory: !shm},
+	)
 	p, err := reg.Start(context.Background(), core.KindAugmentation, "ok")
 	if err != nil {
 		b.Fatal(err)
@@ -27,7 +30,11 @@ func startOK(b *testing.B, shm bool) *registry.Plugin {
 	return p
 }
 
-func benchRoundTrip(b *testing.B, apply func(context.Context, core.AugmentRequest, *core.Batch) (*core.Batch, error), n, c, h, w int) {
+func benchRoundTrip(
+	b *testing.B,
+	apply func(context.Context, core.AugmentRequest, *core.Batch) (*core.Batch, error),
+	n, c, h, w int,
+) {
 	in := core.NewBatch(n, c, h, w)
 	in.Labels = make([]int32, n)
 	req := core.AugmentRequest{Config: core.Config{}}

@@ -43,7 +43,12 @@ func ReadLock(path string) (*Lock, error) {
 		return nil, fmt.Errorf("%w: lock file %s: %v", core.ErrInvalidArgument, path, err)
 	}
 	if l.Version != 1 {
-		return nil, fmt.Errorf("%w: lock file %s: version %d, want 1", core.ErrInvalidArgument, path, l.Version)
+		return nil, fmt.Errorf(
+			"%w: lock file %s: version %d, want 1",
+			core.ErrInvalidArgument,
+			path,
+			l.Version,
+		)
 	}
 	l.file = path
 	return &l, nil
@@ -58,8 +63,13 @@ func (l *Lock) Checksum(kind core.Kind, name, path string) ([]byte, error) {
 		}
 		abs, _ := filepath.Abs(path)
 		if e.Path != abs {
-			return nil, fmt.Errorf("%w: plugin %s is locked at %s but was found at %s; run ndalab plugins lock",
-				core.ErrFailedPrecondition, id, e.Path, abs)
+			return nil, fmt.Errorf(
+				"%w: plugin %s is locked at %s but was found at %s; run ndalab plugins lock",
+				core.ErrFailedPrecondition,
+				id,
+				e.Path,
+				abs,
+			)
 		}
 		sum, err := hex.DecodeString(e.SHA256)
 		if err != nil || len(sum) != 32 {

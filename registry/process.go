@@ -98,7 +98,12 @@ type launchSpec struct {
 	checksum []byte // pinned sha256, nil when unlocked
 }
 
-func (r *Registry) start(ctx context.Context, kind core.Kind, name, path string, args []string) (*Plugin, error) {
+func (r *Registry) start(
+	ctx context.Context,
+	kind core.Kind,
+	name, path string,
+	args []string,
+) (*Plugin, error) {
 	spec := launchSpec{id: string(kind) + "/" + name, kind: kind, name: name, path: path, args: args}
 	if args == nil && r.lock != nil {
 		sum, err := r.lock.Checksum(kind, name, path)
@@ -154,7 +159,14 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 	fail := func(what string, err error) (*Plugin, error) {
 		p.pid = pidOf(cmd)
 		p.Close()
-		return nil, fmt.Errorf("start plugin %s (%s): %s: %w%s", spec.id, spec.path, what, err, stderr.quote())
+		return nil, fmt.Errorf(
+			"start plugin %s (%s): %s: %w%s",
+			spec.id,
+			spec.path,
+			what,
+			err,
+			stderr.quote(),
+		)
 	}
 	rpc, err := client.Client()
 	p.pid = pidOf(cmd)
@@ -177,8 +189,11 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		return fail("describe", err)
 	}
 	if spec.kind != "" && (desc.Kind != spec.kind || desc.Name != spec.name) {
-		return fail("descriptor", fmt.Errorf("%w: the file is named for %s but the plugin describes itself as %s",
-			core.ErrInvalidArgument, spec.id, desc.ID()))
+		return fail(
+			"descriptor",
+			fmt.Errorf("%w: the file is named for %s but the plugin describes itself as %s",
+				core.ErrInvalidArgument, spec.id, desc.ID()),
+		)
 	}
 	if spec.kind == "" {
 		p.ID = desc.ID()
@@ -268,7 +283,8 @@ func (t *tail) Write(b []byte) (int, error) {
 		}
 		if line := strings.TrimSpace(string(t.part[:i])); line != "" {
 			t.lines = append(t.lines, line)
-			if t.panic == "" && (strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
+			if t.panic == "" &&
+				(strings.HasPrefix(line, "panic: ") || strings.HasPrefix(line, "fatal error: ")) {
 				t.panic = line
 			}
 		}
@@ -314,7 +330,9 @@ func (l *lineLogger) Write(b []byte) (int, error) {
 // newHCLogger bridges go-plugin's logger, which carries the plugins' own
 // JSON records, to slog.
 func newHCLogger(log *slog.Logger, name string) hclog.Logger {
-	l := hclog.NewInterceptLogger(&hclog.LoggerOptions{Name: name, Output: io.Discard, Level: hclog.Trace})
+	l := hclog.NewInterceptLogger(
+		&hclog.LoggerOptions{Name: name, Output: io.Discard, Level: hclog.Trace},
+	)
 	l.RegisterSink(slogSink{log: log})
 	return l
 }

@@ -249,7 +249,12 @@ func (r *Registry) Find(ctx context.Context, name string) (Entry, error) {
 	for i, h := range hits {
 		ids[i] = h.ID()
 	}
-	return Entry{}, fmt.Errorf("%w: %q is ambiguous: %s", core.ErrInvalidArgument, name, strings.Join(ids, ", "))
+	return Entry{}, fmt.Errorf(
+		"%w: %q is ambiguous: %s",
+		core.ErrInvalidArgument,
+		name,
+		strings.Join(ids, ", "),
+	)
 }
 
 // Start starts the plugin kind/name: the built-in if there is one, else the
@@ -270,8 +275,15 @@ func (r *Registry) Start(ctx context.Context, kind core.Kind, name string) (*Plu
 			return r.start(ctx, kind, name, c.path, nil)
 		}
 	}
-	return nil, fmt.Errorf("%w: no %s plugin %q: not built in, and no ndalab-%s-%s on the plugin path %s",
-		core.ErrNotFound, kind, name, kind, name, strings.Join(r.opts.Path, string(os.PathListSeparator)))
+	return nil, fmt.Errorf(
+		"%w: no %s plugin %q: not built in, and no ndalab-%s-%s on the plugin path %s",
+		core.ErrNotFound,
+		kind,
+		name,
+		kind,
+		name,
+		strings.Join(r.opts.Path, string(os.PathListSeparator)),
+	)
 }
 
 // StartPath starts the plugin binary at path, whatever its file name; the

@@ -25,7 +25,9 @@ func TestListFindsBuiltinsAndExternals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"augmentation/invert": filepath.Join(bins.plugins, "ndalab-augmentation-invert")}
+	want := map[string]string{
+		"augmentation/invert": filepath.Join(bins.plugins, "ndalab-augmentation-invert"),
+	}
 	for _, b := range builtin.All() {
 		want[b.ID()] = registry.SourceBuiltin
 	}
@@ -74,7 +76,11 @@ func TestErrorKindsSurviveTheProcessBoundary(t *testing.T) {
 	}
 	defer p.Close()
 	aug := p.Component.(core.Augmentation)
-	_, err = aug.Apply(context.Background(), core.AugmentRequest{Config: core.Config{"p": "lots"}}, testBatch(2))
+	_, err = aug.Apply(
+		context.Background(),
+		core.AugmentRequest{Config: core.Config{"p": "lots"}},
+		testBatch(2),
+	)
 	if !errors.Is(err, core.ErrInvalidArgument) {
 		t.Fatalf("want an invalid-argument error, got %v", err)
 	}
@@ -109,7 +115,10 @@ func TestBuiltinsPassConformanceAsProcesses(t *testing.T) {
 				p.Close()
 				waitGone(t, p.Pid(), b.ID())
 			}()
-			plugintest.Fail(t, plugintest.Check(context.Background(), p.Component, conformanceOptions(b)))
+			plugintest.Fail(
+				t,
+				plugintest.Check(context.Background(), p.Component, conformanceOptions(b)),
+			)
 		})
 	}
 }
@@ -176,7 +185,10 @@ func TestFaultsAtStart(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.mode, func(t *testing.T) {
-			reg := newRegistry(t, registry.Options{Path: []string{bins.faulty}, StartTimeout: 2 * time.Second})
+			reg := newRegistry(
+				t,
+				registry.Options{Path: []string{bins.faulty}, StartTimeout: 2 * time.Second},
+			)
 			before := children()
 			_, err := reg.Start(context.Background(), core.KindAugmentation, c.mode)
 			if err == nil {
@@ -202,7 +214,11 @@ func TestCrashMidCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	_, err = p.Component.(core.Augmentation).Apply(context.Background(), core.AugmentRequest{}, testBatch(4))
+	_, err = p.Component.(core.Augmentation).Apply(
+		context.Background(),
+		core.AugmentRequest{},
+		testBatch(4),
+	)
 	if !errors.Is(err, core.ErrUnavailable) {
 		t.Fatalf("want an unavailable error, got %v", err)
 	}
@@ -267,7 +283,10 @@ func assertHostWorks(t *testing.T, reg *registry.Registry) {
 	p, err := reg.Start(context.Background(), core.KindAugmentation, "invert")
 	if err != nil {
 		// The faulty directory holds no invert; use a fresh registry.
-		p, err = newRegistry(t, registry.Options{}).Start(context.Background(), core.KindAugmentation, "invert")
+		p, err = newRegistry(
+			t,
+			registry.Options{},
+		).Start(context.Background(), core.KindAugmentation, "invert")
 	}
 	if err != nil {
 		t.Fatalf("host cannot start a good plugin after the fault: %v", err)

@@ -36,8 +36,12 @@ func cmdPlugins(ctx context.Context, e *env, args []string) error {
 	for _, s := range subs {
 		fmt.Fprintf(e.stderr, "  %-9s %s\n", s.name, s.summary)
 	}
-	fmt.Fprintf(e.stderr, "\nExternal plugins are executables named ndalab-KIND-NAME on NDALAB_PLUGIN_PATH,\n"+
-		"then in %s.\n", registry.DefaultUserDir())
+	fmt.Fprintf(
+		e.stderr,
+		"\nExternal plugins are executables named ndalab-KIND-NAME on NDALAB_PLUGIN_PATH,\n"+
+			"then in %s.\n",
+		registry.DefaultUserDir(),
+	)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		return nil
 	}
@@ -57,12 +61,22 @@ func lockFlag(fs interface {
 	if def == "" {
 		def = registry.DefaultLockFile
 	}
-	fs.StringVar(&s, "lock", def, "lock file pinning external plugins (used when it exists; env NDALAB_PLUGIN_LOCK)")
+	fs.StringVar(
+		&s,
+		"lock",
+		def,
+		"lock file pinning external plugins (used when it exists; env NDALAB_PLUGIN_LOCK)",
+	)
 	return &s
 }
 
 func pluginsList(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plugins list", "[--json]", "List built-in and external plugins, sorted by kind and name.")
+	fs := newFlags(
+		e,
+		"plugins list",
+		"[--json]",
+		"List built-in and external plugins, sorted by kind and name.",
+	)
 	asJSON := fs.Bool("json", false, "print a JSON array of objects")
 	lock := lockFlag(fs)
 	if err := fs.Parse(args); err != nil {
@@ -87,7 +101,14 @@ func pluginsList(ctx context.Context, e *env, args []string) error {
 		}
 		rows := make([]row, len(entries))
 		for i, en := range entries {
-			rows[i] = row{string(en.Kind), en.Name, en.Version, en.Source, en.Protocols, en.Descriptor.Doc}
+			rows[i] = row{
+				string(en.Kind),
+				en.Name,
+				en.Version,
+				en.Source,
+				en.Protocols,
+				en.Descriptor.Doc,
+			}
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
@@ -96,7 +117,15 @@ func pluginsList(ctx context.Context, e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "KIND\tNAME\tVERSION\tSOURCE\tPROTOCOL")
 	for _, en := range entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", en.Kind, en.Name, en.Version, en.Source, ints(en.Protocols))
+		fmt.Fprintf(
+			tw,
+			"%s\t%s\t%s\t%s\t%s\n",
+			en.Kind,
+			en.Name,
+			en.Version,
+			en.Source,
+			ints(en.Protocols),
+		)
 	}
 	return tw.Flush()
 }
@@ -110,7 +139,12 @@ func ints(v []int) string {
 }
 
 func pluginsDescribe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "plugins describe", "NAME | KIND/NAME", "Print a plugin's descriptor and parameters.")
+	fs := newFlags(
+		e,
+		"plugins describe",
+		"NAME | KIND/NAME",
+		"Print a plugin's descriptor and parameters.",
+	)
 	lock := lockFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -250,7 +284,11 @@ func pluginsNew(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "plugins new", "KIND NAME [--dir D] [--sdk PATH]",
 		"Scaffold a plugin module that builds with go build and passes ndalab plugins check.")
 	dir := fs.String("dir", "", "where to create the module (default ./ndalab-KIND-NAME)")
-	sdkPath := fs.String("sdk", "", "ndalab source tree the module builds against (default: the one this binary came from)")
+	sdkPath := fs.String(
+		"sdk",
+		"",
+		"ndalab source tree the module builds against (default: the one this binary came from)",
+	)
 	if err := parseArgs(fs, args); err != nil {
 		return err
 	}

@@ -32,7 +32,11 @@ func Describe(ctx context.Context, conn grpc.ClientConnInterface, id string) (*c
 
 // DescribePeer is Describe that also reports whether the plugin reads
 // tensors from shared memory.
-func DescribePeer(ctx context.Context, conn grpc.ClientConnInterface, id string) (*core.Descriptor, bool, error) {
+func DescribePeer(
+	ctx context.Context,
+	conn grpc.ClientConnInterface,
+	id string,
+) (*core.Descriptor, bool, error) {
 	p, err := pb.NewPluginClient(conn).Describe(ctx, &pb.Empty{})
 	if err != nil {
 		return nil, false, fmt.Errorf("describe: %w", FromStatus(id, err))
@@ -49,7 +53,11 @@ func DescribePeer(ctx context.Context, conn grpc.ClientConnInterface, id string)
 // core.Model that also implements core.Generator, core.Scorer,
 // core.Embedder and core.Classifier (those fail with core.ErrUnimplemented
 // when the descriptor lacks the capability).
-func NewClient(conn grpc.ClientConnInterface, desc *core.Descriptor, opts ClientOptions) core.Component {
+func NewClient(
+	conn grpc.ClientConnInterface,
+	desc *core.Descriptor,
+	opts ClientOptions,
+) core.Component {
 	base := clientBase{desc: desc, diagnose: opts.Diagnose, pool: opts.Shm, peerShm: opts.PeerShm}
 	switch desc.Kind {
 	case core.KindDataset:
@@ -118,7 +126,8 @@ type datasetClient struct {
 	rpc pb.DatasetClient
 }
 
-func (c *datasetClient) Info(ctx context.Context, cfg core.Config, split core.Split) (core.DatasetInfo, error) {
+func (c *datasetClient) Info(ctx context.Context,
+	cfg core.Config, split core.Split) (core.DatasetInfo, error) {
 	raw, err := encodeConfig(cfg)
 	if err != nil {
 		return core.DatasetInfo{}, err
@@ -130,13 +139,17 @@ func (c *datasetClient) Info(ctx context.Context, cfg core.Config, split core.Sp
 	info := core.DatasetInfo{Size: int(p.Size), Classes: int(p.Classes), ClassNames: p.ClassNames,
 		Checksum: p.Checksum}
 	if len(p.Shape) != 3 {
-		return info, c.fail("info", fmt.Errorf("%w: sample shape %v is not C×H×W", core.ErrInternal, p.Shape))
+		return info, c.fail(
+			"info",
+			fmt.Errorf("%w: sample shape %v is not C×H×W", core.ErrInternal, p.Shape),
+		)
 	}
 	info.Shape = [3]int{int(p.Shape[0]), int(p.Shape[1]), int(p.Shape[2])}
 	return info, nil
 }
 
-func (c *datasetClient) Batch(ctx context.Context, req core.BatchRequest) (_ *core.Batch, err error) {
+func (c *datasetClient) Batch(ctx context.Context,
+	req core.BatchRequest) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
@@ -162,7 +175,8 @@ type augmentationClient struct {
 	rpc pb.AugmentationClient
 }
 
-func (c *augmentationClient) Apply(ctx context.Context, req core.AugmentRequest, in *core.Batch) (_ *core.Batch, err error) {
+func (c *augmentationClient) Apply(ctx context.Context,
+	req core.AugmentRequest, in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
@@ -201,7 +215,8 @@ type metricClient struct {
 	rpc pb.MetricClient
 }
 
-func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[string]*core.Batch) (_ map[string]float64, err error) {
+func (c *metricClient) Compute(ctx context.Context,
+	cfg core.Config, inputs map[string]*core.Batch) (_ map[string]float64, err error) {
 	ctx, call, err := c.begin(ctx, false)
 	if err != nil {
 		return nil, err
@@ -215,7 +230,9 @@ func (c *metricClient) Compute(ctx context.Context, cfg core.Config, inputs map[
 	if err != nil {
 		return nil, c.fail("compute", err)
 	}
-	err = stream.Send(&pb.MetricMessage{Msg: &pb.MetricMessage_Request{Request: &pb.MetricRequest{ConfigJson: raw}}})
+	err = stream.Send(
+		&pb.MetricMessage{Msg: &pb.MetricMessage_Request{Request: &pb.MetricRequest{ConfigJson: raw}}},
+	)
 	for _, name := range sortedKeys(inputs) {
 		if err != nil {
 			break
@@ -248,7 +265,8 @@ func (c *modelClient) Init(ctx context.Context, cfg core.Config, seed int64) err
 	return c.fail("init", err)
 }
 
-func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (_ core.StepResult, err error) {
+func (c *modelClient) Step(ctx context.Context,
+	req core.StepRequest) (_ core.StepResult, err error) {
 	ctx, call, err := c.begin(ctx, false)
 	if err != nil {
 		return nil, err
@@ -289,7 +307,8 @@ func (c *modelClient) Step(ctx context.Context, req core.StepRequest) (_ core.St
 	return core.StepResult(res.Values), nil
 }
 
-func (c *modelClient) Generate(ctx context.Context, req core.GenerateRequest) (_ *core.Batch, err error) {
+func (c *modelClient) Generate(ctx context.Context,
+	req core.GenerateRequest) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err

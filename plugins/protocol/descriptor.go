@@ -22,7 +22,14 @@ func DescriptorToPB(d *core.Descriptor) (*pb.Descriptor, error) {
 		HigherIsBetter: d.HigherIsBetter,
 	}
 	for _, p := range d.Params {
-		q := &pb.Param{Name: p.Name, Type: string(p.Type), Doc: p.Doc, Enum: p.Enum, Min: p.Min, Max: p.Max}
+		q := &pb.Param{
+			Name: p.Name,
+			Type: string(p.Type),
+			Doc:  p.Doc,
+			Enum: p.Enum,
+			Min:  p.Min,
+			Max:  p.Max,
+		}
 		if p.Default != nil {
 			def, err := json.Marshal(p.Default)
 			if err != nil {

@@ -22,7 +22,11 @@ func (p *grpcPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	return Register(s, p.impl, p.cfg)
 }
 
-func (p *grpcPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+func (p *grpcPlugin) GRPCClient(
+	_ context.Context,
+	_ *plugin.GRPCBroker,
+	conn *grpc.ClientConn,
+) (any, error) {
 	return conn, nil
 }
 

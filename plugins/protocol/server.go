@@ -37,25 +37,37 @@ func Register(s grpc.ServiceRegistrar, c core.Component, cfg ServerConfig) error
 	case core.KindDataset:
 		ds, ok := c.(core.Dataset)
 		if !ok {
-			return fmt.Errorf("%s: describes itself as a dataset but does not implement core.Dataset", d.ID())
+			return fmt.Errorf(
+				"%s: describes itself as a dataset but does not implement core.Dataset",
+				d.ID(),
+			)
 		}
 		pb.RegisterDatasetServer(s, &datasetServer{serverBase: base, impl: ds})
 	case core.KindAugmentation:
 		a, ok := c.(core.Augmentation)
 		if !ok {
-			return fmt.Errorf("%s: describes itself as an augmentation but does not implement core.Augmentation", d.ID())
+			return fmt.Errorf(
+				"%s: describes itself as an augmentation but does not implement core.Augmentation",
+				d.ID(),
+			)
 		}
 		pb.RegisterAugmentationServer(s, &augmentationServer{serverBase: base, impl: a})
 	case core.KindModel:
 		m, ok := c.(core.Model)
 		if !ok {
-			return fmt.Errorf("%s: describes itself as a model but does not implement core.Model", d.ID())
+			return fmt.Errorf(
+				"%s: describes itself as a model but does not implement core.Model",
+				d.ID(),
+			)
 		}
 		pb.RegisterModelServer(s, &modelServer{serverBase: base, impl: m})
 	case core.KindMetric:
 		m, ok := c.(core.Metric)
 		if !ok {
-			return fmt.Errorf("%s: describes itself as a metric but does not implement core.Metric", d.ID())
+			return fmt.Errorf(
+				"%s: describes itself as a metric but does not implement core.Metric",
+				d.ID(),
+			)
 		}
 		pb.RegisterMetricServer(s, &metricServer{serverBase: base, impl: m})
 	}
@@ -80,7 +92,12 @@ func (s *serverBase) Describe(ctx context.Context, _ *pb.Empty) (*pb.Descriptor,
 
 // send sends the call's result, into the host's reply file when it named
 // one and the result is large.
-func (s *serverBase) send(ctx context.Context, name string, b *core.Batch, send func(*pb.Chunk) error) error {
+func (s *serverBase) send(
+	ctx context.Context,
+	name string,
+	b *core.Batch,
+	send func(*pb.Chunk) error,
+) error {
 	return sendReply(ctx, s.shm, name, b, send)
 }
 
@@ -169,7 +186,9 @@ type metricServer struct {
 	impl core.Metric
 }
 
-func (s *metricServer) Compute(stream grpc.ClientStreamingServer[pb.MetricMessage, pb.MetricResult]) error {
+func (s *metricServer) Compute(
+	stream grpc.ClientStreamingServer[pb.MetricMessage, pb.MetricResult],
+) error {
 	asm := s.assembler()
 	req, err := recvCall("compute", stream.Recv, (*pb.MetricMessage).GetRequest, &asm)
 	if err != nil {
@@ -244,7 +263,10 @@ func (s *modelServer) Step(stream grpc.ClientStreamingServer[pb.StepMessage, pb.
 	return stream.SendAndClose(&pb.StepResult{Values: res})
 }
 
-func (s *modelServer) Generate(req *pb.GenerateRequest, stream grpc.ServerStreamingServer[pb.Chunk]) error {
+func (s *modelServer) Generate(
+	req *pb.GenerateRequest,
+	stream grpc.ServerStreamingServer[pb.Chunk],
+) error {
 	g, ok := s.impl.(core.Generator)
 	if !ok {
 		return fmt.Errorf("%w: %s cannot generate", core.ErrUnimplemented, s.desc.ID())

@@ -237,7 +237,12 @@ func readShm(dir string, p *partial, file string) error {
 			core.ErrInvalidArgument, p.name)
 	}
 	if !shmName.MatchString(file) {
-		return fmt.Errorf("%w: tensor %q: bad shared-memory file name %q", core.ErrInvalidArgument, p.name, file)
+		return fmt.Errorf(
+			"%w: tensor %q: bad shared-memory file name %q",
+			core.ErrInvalidArgument,
+			p.name,
+			file,
+		)
 	}
 	f, err := os.Open(filepath.Join(dir, file))
 	if err != nil {

@@ -49,7 +49,8 @@ func TestSharedMemoryRequestAndReply(t *testing.T) {
 			t.Fatal(err)
 		}
 		for name, want := range map[string]*core.Batch{"small": small, "large": large} {
-			if !slices.Equal(got[name].Data, want.Data) || !slices.Equal(got[name].Labels, want.Labels) {
+			if !slices.Equal(got[name].Data, want.Data) ||
+				!slices.Equal(got[name].Labels, want.Labels) {
 				t.Errorf("round %d: %s changed on the way", round, name)
 			}
 		}

@@ -105,19 +105,34 @@ func (a *Assembler) Add(c *pb.Chunk) error {
 
 func newPartial(c *pb.Chunk) (*partial, error) {
 	if len(c.Shape) != 4 {
-		return nil, fmt.Errorf("%w: tensor %q: shape %v is not N×C×H×W", core.ErrInvalidArgument, c.Name, c.Shape)
+		return nil, fmt.Errorf(
+			"%w: tensor %q: shape %v is not N×C×H×W",
+			core.ErrInvalidArgument,
+			c.Name,
+			c.Shape,
+		)
 	}
 	var shape [4]int
 	total := int64(1)
 	for i, d := range c.Shape {
 		if d < 0 || d > 1<<31 {
-			return nil, fmt.Errorf("%w: tensor %q: bad shape %v", core.ErrInvalidArgument, c.Name, c.Shape)
+			return nil, fmt.Errorf(
+				"%w: tensor %q: bad shape %v",
+				core.ErrInvalidArgument,
+				c.Name,
+				c.Shape,
+			)
 		}
 		shape[i] = int(d)
 		total *= d
 	}
 	if total*4 > 1<<40 {
-		return nil, fmt.Errorf("%w: tensor %q: shape %v is too large", core.ErrInvalidArgument, c.Name, c.Shape)
+		return nil, fmt.Errorf(
+			"%w: tensor %q: shape %v is too large",
+			core.ErrInvalidArgument,
+			c.Name,
+			c.Shape,
+		)
 	}
 	b := &core.Batch{Shape: shape, Data: make([]float32, total)}
 	p := &partial{name: c.Name, batch: b, wantData: int(total) * 4}

@@ -107,7 +107,10 @@ func TestAssemblerRefusesMalformedStreams(t *testing.T) {
 		{"negative dim", []*pb.Chunk{{Name: "x", Shape: []int64{-1, 1, 1, 1}}}},
 		{"too many bytes", []*pb.Chunk{{Name: "x", Shape: []int64{1, 1, 1, 1}, Data: make([]byte, 8)}}},
 		{"too few bytes", []*pb.Chunk{{Name: "x", Shape: []int64{2, 1, 1, 1}, Data: make([]byte, 4)}}},
-		{"missing labels", []*pb.Chunk{{Name: "x", Shape: []int64{1, 1, 1, 1}, Labelled: true, Data: make([]byte, 4)}}},
+		{
+			"missing labels",
+			[]*pb.Chunk{{Name: "x", Shape: []int64{1, 1, 1, 1}, Labelled: true, Data: make([]byte, 4)}},
+		},
 		{"duplicate name", []*pb.Chunk{
 			{Name: "x", Shape: []int64{1, 1, 1, 1}, Data: make([]byte, 4)},
 			{Name: "x", Shape: []int64{1, 1, 1, 1}, Data: make([]byte, 4)},
@@ -168,7 +171,8 @@ func TestDescriptorRoundTrip(t *testing.T) {
 		if want.Default == nil {
 			wantDef = nil
 		}
-		if !equalValue(got.Default, wantDef) || got.Type != want.Type || !slices.Equal(got.Enum, want.Enum) {
+		if !equalValue(got.Default, wantDef) || got.Type != want.Type ||
+			!slices.Equal(got.Enum, want.Enum) {
 			t.Errorf("param %s: got %+v, want %+v", want.Name, got, want)
 		}
 	}

@@ -43,8 +43,11 @@ var namePattern = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 // `go build` works at once.
 func Create(ctx context.Context, opts Options) (Result, error) {
 	if !namePattern.MatchString(opts.Name) {
-		return Result{}, fmt.Errorf("%w: plugin name %q: want lowercase words joined by '-', e.g. my-neg",
-			core.ErrInvalidArgument, opts.Name)
+		return Result{}, fmt.Errorf(
+			"%w: plugin name %q: want lowercase words joined by '-', e.g. my-neg",
+			core.ErrInvalidArgument,
+			opts.Name,
+		)
 	}
 	sdk, err := filepath.Abs(opts.SDK)
 	if err != nil {
@@ -105,8 +108,12 @@ func Create(ctx context.Context, opts Options) (Result, error) {
 func checkSDK(dir string) error {
 	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	if err != nil || !bytes.Contains(mod, []byte("module github.com/ndalab/ndalab\n")) {
-		return fmt.Errorf("%w: %s is not an ndalab source tree (no go.mod for github.com/ndalab/ndalab); "+
-			"pass --sdk PATH", core.ErrNotFound, dir)
+		return fmt.Errorf(
+			"%w: %s is not an ndalab source tree (no go.mod for github.com/ndalab/ndalab); "+
+				"pass --sdk PATH",
+			core.ErrNotFound,
+			dir,
+		)
 	}
 	return nil
 }

@@ -18,7 +18,10 @@ func newJSONHandler(w io.Writer) slog.Handler {
 			}
 			switch a.Key {
 			case slog.TimeKey:
-				return slog.String("@timestamp", a.Value.Time().Format("2006-01-02T15:04:05.000000Z07:00"))
+				return slog.String(
+					"@timestamp",
+					a.Value.Time().Format("2006-01-02T15:04:05.000000Z07:00"),
+				)
 			case slog.LevelKey:
 				return slog.String("@level", strings.ToLower(a.Value.String()))
 			case slog.MessageKey:

@@ -76,8 +76,12 @@ func serve(c core.Component, args []string) int {
 	go exitWithParent(os.Getppid())
 
 	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig:  protocol.Handshake,
-		VersionedPlugins: protocol.ServerPluginSets(d.Kind, c, protocol.ServerConfig{ShmDir: os.Getenv(protocol.ShmEnv)}),
+		HandshakeConfig: protocol.Handshake,
+		VersionedPlugins: protocol.ServerPluginSets(
+			d.Kind,
+			c,
+			protocol.ServerConfig{ShmDir: os.Getenv(protocol.ShmEnv)},
+		),
 		GRPCServer: func(opts []grpc.ServerOption) *grpc.Server {
 			return grpc.NewServer(append(opts, protocol.ServerOptions()...)...)
 		},
@@ -121,9 +125,16 @@ func standalone(d *core.Descriptor, args []string) int {
 		return printDescriptor(os.Stdout, d)
 	}
 	fmt.Fprintf(os.Stderr, "%s %s: %s\n\n", d.ID(), d.Version, d.Doc)
-	fmt.Fprintln(os.Stderr, "This is an ndalab plugin: ndalab starts it. Put it on NDALAB_PLUGIN_PATH and")
-	fmt.Fprintf(os.Stderr, "run `ndalab plugins describe %s`, or `%s describe` for its descriptor as JSON.\n",
-		d.Name, os.Args[0])
+	fmt.Fprintln(
+		os.Stderr,
+		"This is an ndalab plugin: ndalab starts it. Put it on NDALAB_PLUGIN_PATH and",
+	)
+	fmt.Fprintf(
+		os.Stderr,
+		"run `ndalab plugins describe %s`, or `%s describe` for its descriptor as JSON.\n",
+		d.Name,
+		os.Args[0],
+	)
 	return 1
 }
 

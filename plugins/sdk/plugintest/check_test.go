@@ -69,7 +69,11 @@ func TestKitCatchesABadPlugin(t *testing.T) {
 func TestKitRefusesUnknownParametersOverGRPC(t *testing.T) {
 	// In-process the component itself must refuse; over the protocol the
 	// server resolves configs, so even a lax component is protected.
-	report := plugintest.Check(context.Background(), plugintest.Connect(t, &sloppy{}), plugintest.Options{})
+	report := plugintest.Check(
+		context.Background(),
+		plugintest.Connect(t, &sloppy{}),
+		plugintest.Options{},
+	)
 	for _, r := range report {
 		if r.Name == "an unknown parameter is refused" && r.Err != nil {
 			t.Errorf("over gRPC the unknown key got through: %v", r.Err)

@@ -69,7 +69,10 @@ func (k *checker) dataset(c core.Component, d *core.Descriptor, cfg core.Config)
 
 func (k *checker) augmentation(c core.Component, d *core.Descriptor, cfg core.Config) {
 	aug, ok := c.(core.Augmentation)
-	if !k.check("implements core.Augmentation", func() error { return implements(ok, "core.Augmentation") }) {
+	if !k.check(
+		"implements core.Augmentation",
+		func() error { return implements(ok, "core.Augmentation") },
+	) {
 		return
 	}
 	if !k.check("declares a role", func() error {
@@ -128,13 +131,21 @@ func (k *checker) augmentation(c core.Component, d *core.Descriptor, cfg core.Co
 		})
 	}
 	k.unknownKey(func() error {
-		_, err := aug.Apply(k.ctx, core.AugmentRequest{Config: withUnknownKey(cfg), Role: d.Roles[0]}, in)
+		_, err := aug.Apply(
+			k.ctx,
+			core.AugmentRequest{Config: withUnknownKey(cfg), Role: d.Roles[0]},
+			in,
+		)
 		return wantInvalidArgument(err)
 	})
 }
 
 // augmentationShape returns the first common sample shape aug accepts.
-func (k *checker) augmentationShape(aug core.Augmentation, d *core.Descriptor, cfg core.Config) ([3]int, error) {
+func (k *checker) augmentationShape(
+	aug core.Augmentation,
+	d *core.Descriptor,
+	cfg core.Config,
+) ([3]int, error) {
 	var errs []error
 	for _, s := range augmentationShapes {
 		req := core.AugmentRequest{Config: cfg, Role: d.Roles[0], Seed: 7, Step: 3}
@@ -144,7 +155,10 @@ func (k *checker) augmentationShape(aug core.Augmentation, d *core.Descriptor, c
 		}
 		errs = append(errs, fmt.Errorf("%v: %w", s, err))
 	}
-	return [3]int{}, fmt.Errorf("set Options.InputShape (ndalab plugins check --input): %w", errors.Join(errs...))
+	return [3]int{}, fmt.Errorf(
+		"set Options.InputShape (ndalab plugins check --input): %w",
+		errors.Join(errs...),
+	)
 }
 
 func (k *checker) metric(c core.Component, d *core.Descriptor, cfg core.Config) {
@@ -349,7 +363,10 @@ func (k *checker) modelInput(m core.Model, d *core.Descriptor, shape [3]int) *co
 			}
 			errs = append(errs, fmt.Errorf("%v: %w", s, err))
 		}
-		return fmt.Errorf("set Options.InputShape (ndalab plugins check --input): %w", errors.Join(errs...))
+		return fmt.Errorf(
+			"set Options.InputShape (ndalab plugins check --input): %w",
+			errors.Join(errs...),
+		)
 	})
 	return found
 }
