@@ -55,8 +55,9 @@ data: build ## put MNIST and Fashion-MNIST where the dataset plugins look (check
 	  ./$(BIN) data fetch fashion-mnist; \
 	else echo "fashion-mnist: apt-get install dataset-fashion-mnist, then make data"; fi
 
+# -p 1: one package's benchmarks at a time, so they do not slow each other.
 bench: build ## benchmarks that print figures: plugin transport, data, augmentations, metrics, results, GAN step
-	$(GO) test $(GOFLAGS_BUILD) -run '^$$' -bench . ./registry/ ./plugins/... ./results/... ./core/...
+	$(GO) test $(GOFLAGS_BUILD) -p 1 -run '^$$' -bench . ./registry/ ./plugins/... ./results/... ./core/...
 	$(MAKE) bench-gan
 
 bench-gan: build ## ndalab's DCGAN step vs PyTorch's (needs /usr/bin/python3 with python3-torch)
