@@ -47,6 +47,7 @@ type Plugin struct {
 	Component core.Component
 
 	client *plugin.Client
+	cmd    *exec.Cmd
 	pid    int
 	stderr *tail
 	shm    *protocol.ShmPool // nil when tensors travel in-band
@@ -86,7 +87,13 @@ func (p *Plugin) diagnose(err error) error {
 	}
 	// The exit can be seen before the last stderr lines are read.
 	time.Sleep(stderrGrace)
-	return fmt.Errorf("%w (plugin %s exited%s)", err, p.ID, p.stderr.quote())
+	how := "exited"
+	// go-plugin sets Exited only after its Wait returned, so ProcessState
+	// is final here.
+	if ps := p.cmd.ProcessState; ps != nil {
+		how = "exited: " + ps.String()
+	}
+	return fmt.Errorf("%w (plugin %s %s%s)", err, p.ID, how, p.stderr.quote())
 }
 
 type launchSpec struct {
@@ -154,7 +161,7 @@ func (r *Registry) launch(ctx context.Context, spec launchSpec) (*Plugin, error)
 		SyncStdout:       &lineLogger{log: r.opts.Log, plugin: spec.id},
 		GRPCDialOptions:  protocol.DialOptions(),
 	})
-	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, stderr: stderr}
+	p := &Plugin{ID: spec.id, Path: spec.path, SHA256: sum, client: client, cmd: cmd, stderr: stderr}
 
 	fail := func(what string, err error) (*Plugin, error) {
 		p.pid = pidOf(cmd)

@@ -222,7 +222,7 @@ func TestCrashMidCall(t *testing.T) {
 	if !errors.Is(err, core.ErrUnavailable) {
 		t.Fatalf("want an unavailable error, got %v", err)
 	}
-	for _, want := range []string{"augmentation/crash", "exited", "about to crash"} {
+	for _, want := range []string{"augmentation/crash", "exited: exit status 2", "about to crash"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
