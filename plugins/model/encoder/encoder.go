@@ -239,7 +239,7 @@ func (m *Model) Step(ctx context.Context, req core.StepRequest) (core.StepResult
 	}
 	loss, acc := m.lossAndGrads(req.Views[0].Data, req.Views[1].Data, negs, n, per)
 	if err := m.opt.Step(m.net.Grads()); err != nil {
-		panic(fmt.Sprintf("%s: adam: %v", component, err))
+		return nil, fmt.Errorf("step %s: adam: %w: %v", component, core.ErrInternal, err)
 	}
 	return core.StepResult{"loss": loss, "accuracy": acc}, nil
 }
