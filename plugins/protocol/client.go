@@ -324,59 +324,44 @@ func (c *modelClient) Generate(ctx context.Context,
 	return b, c.fail("generate", err)
 }
 
-func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
+func (c *modelClient) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	return c.mapBatch(ctx, "embed", c.rpc.Embed, in)
+}
+
+func (c *modelClient) Score(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	return c.mapBatch(ctx, "score", c.rpc.Score, in)
+}
+
+func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (*core.Batch, error) {
+	return c.mapBatch(ctx, "classify", c.rpc.Classify, in)
+}
+
+// chunkStream opens one of the calls that map a tensor to a tensor.
+type chunkStream func(context.Context, ...grpc.CallOption) (
+	grpc.BidiStreamingClient[pb.Chunk, pb.Chunk], error)
+
+// mapBatch sends in on a stream open starts and reads the one tensor that
+// comes back.
+func (c *modelClient) mapBatch(ctx context.Context, op string, open chunkStream,
+	in *core.Batch) (_ *core.Batch, err error) {
 	ctx, call, err := c.begin(ctx, true)
 	if err != nil {
 		return nil, err
 	}
 	defer func() { call.end(err) }()
-	stream, err := c.rpc.Embed(ctx)
+	stream, err := open(ctx)
 	if err != nil {
-		return nil, c.fail("embed", err)
+		return nil, c.fail(op, err)
 	}
-	out, err := c.roundTrip(call, stream, in)
-	return out, c.fail("embed", err)
-}
-
-func (c *modelClient) Score(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
-	ctx, call, err := c.begin(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { call.end(err) }()
-	stream, err := c.rpc.Score(ctx)
-	if err != nil {
-		return nil, c.fail("score", err)
-	}
-	out, err := c.roundTrip(call, stream, in)
-	return out, c.fail("score", err)
-}
-
-func (c *modelClient) Classify(ctx context.Context, in *core.Batch) (_ *core.Batch, err error) {
-	ctx, call, err := c.begin(ctx, true)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { call.end(err) }()
-	stream, err := c.rpc.Classify(ctx)
-	if err != nil {
-		return nil, c.fail("classify", err)
-	}
-	out, err := c.roundTrip(call, stream, in)
-	return out, c.fail("classify", err)
-}
-
-// roundTrip sends one tensor on a bidirectional stream and reads one back.
-func (c *clientBase) roundTrip(call *shmCall, stream grpc.BidiStreamingClient[pb.Chunk, pb.Chunk],
-	in *core.Batch) (*core.Batch, error) {
-	err := call.send("in", in, stream.Send)
+	err = call.send("in", in, stream.Send)
 	if err == nil {
 		err = stream.CloseSend()
 	}
 	if err != nil && err != io.EOF {
-		return nil, err
+		return nil, c.fail(op, err)
 	}
-	return c.recvTensor(stream.Recv)
+	out, err := c.recvTensor(stream.Recv)
+	return out, c.fail(op, err)
 }
 
 func (c *modelClient) Save(ctx context.Context) ([]byte, error) {
