@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/ndalab/ndalab/core/runner"
@@ -66,36 +64,4 @@ func task(cells []*runner.Cell) string {
 		return "-"
 	}
 	return string(cells[0].Task)
-}
-
-// flagsFirst moves flags before positional arguments, so that
-// "ndalab run FILE --workers 2" works; unlike reorder it knows which flags
-// are boolean and take no value.
-func flagsFirst(fs *flag.FlagSet, args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			pos = append(pos, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if strings.Contains(name, "=") {
-			continue
-		}
-		f := fs.Lookup(name)
-		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); f != nil && ok && b.IsBoolFlag() {
-			continue
-		}
-		if f != nil && i+1 < len(args) {
-			flags = append(flags, args[i+1])
-			i++
-		}
-	}
-	return append(flags, pos...)
 }

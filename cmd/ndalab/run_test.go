@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -23,17 +21,6 @@ func TestParseShard(t *testing.T) {
 		if (err == nil) != c.ok || i != c.i || n != c.n {
 			t.Errorf("parseShard(%q) = %d, %d, %v", c.in, i, n, err)
 		}
-	}
-}
-
-func TestFlagsFirst(t *testing.T) {
-	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	fs.Bool("fail-fast", false, "")
-	fs.Int("workers", 1, "")
-	got := flagsFirst(fs, []string{"f.yaml", "--fail-fast", "--workers", "2", "--set=a=1", "g"})
-	want := []string{"--fail-fast", "--workers", "2", "--set=a=1", "f.yaml", "g"}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
 	}
 }
 
