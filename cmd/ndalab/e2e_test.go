@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ndalab/ndalab/results"
+)
+
+// toyExperiment is a small toy2d GAN matrix; extra is appended to its
+// matrix's augmentation list.
+func toyExperiment(steps int, extra string) string {
+	ring := "{layout: ring, modes: 8, radius: 0.8, std: 0.02}"
+	return fmt.Sprintf(`
+name: toy
+task: gan
+dataset: {name: toy2d, params: %[1]s}
+model: {name: mlp-gan}
+train: {steps: %[2]d, batch_size: 64, lambda: 0.5}
+eval: {every: %[3]d, samples: 500, grid: 200}
+metrics: [{name: nda-region, params: %[1]s}]
+matrix:
+  augmentation:
+    - {name: none}
+    - {name: toy2d-forbidden, params: %[1]s}%[4]s
+`, ring, steps, steps/2, extra)
+}
+
+// leftovers lists running processes whose command line mentions path.
+func leftovers(path string) []string {
+	var out []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err != nil || !strings.Contains(string(b), path) {
+			continue
+		}
+		stat, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "stat"))
+		if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
+			continue // exited, waiting to be reaped
+		}
+		out = append(out, strings.ReplaceAll(string(b), "\x00", " "))
+	}
+	return out
+}
+
+func runsByStatus(t *testing.T, db string) map[string][]*results.Run {
+	t.Helper()
+	st, err := results.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.Runs(context.Background(), results.RunFilter{Experiment: "toy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]*results.Run{}
+	for _, r := range runs {
+		out[r.Status] = append(out[r.Status], r)
+	}
+	return out
+}
+
+// A matrix runs through real plugin processes into SQLite; a plugin that
+// crashes mid-run fails only its cell, and nothing is left running.
+func TestRunThroughRealProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three toy GANs through plugin processes")
+	}
+	dir := t.TempDir()
+	bin := buildNdalab(t)
+	plugins := filepath.Join(dir, "plugins")
+	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "ndalab-augmentation-crash"),
+		"../../registry/testdata/faulty")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the crashing plugin: %v\n%s", err, out)
+	}
+	exp := filepath.Join(dir, "toy.yaml")
+	os.WriteFile(exp, []byte(toyExperiment(60, "\n    - {name: crash}")), 0o644)
+	db := filepath.Join(dir, "toy.db")
+
+	cmd := exec.Command(bin, "run", exp, "--db", db, "--out", filepath.Join(dir, "out"), "--no-table")
+	cmd.Env = append(os.Environ(), "NDALAB_PLUGIN_PATH="+plugins)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a run with a crashing plugin exited 0:\n%s", out)
+	}
+
+	byStatus := runsByStatus(t, db)
+	if len(byStatus[results.StatusFinished]) != 2 || len(byStatus[results.StatusFailed]) != 1 {
+		t.Fatalf("want 2 finished and 1 failed run, got %v\n%s", byStatus, out)
+	}
+	failed := byStatus[results.StatusFailed][0]
+	for _, want := range []string{"augmentation/crash", "exited", "about to crash"} {
+		if !strings.Contains(failed.Error, want) {
+			t.Errorf("failed run's error lacks %q: %s", want, failed.Error)
+		}
+	}
+	if left := append(leftovers(dir), leftovers(bin)...); len(left) > 0 {
+		t.Errorf("processes left behind: %q", left)
+	}
+}
+
+// SIGINT stops a run cleanly through real processes; running again resumes
+// the interrupted run under its ID and finishes every cell once.
+func TestInterruptAndResumeThroughRealProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains toy GANs through plugin processes")
+	}
+	dir := t.TempDir()
+	bin := buildNdalab(t)
+	exp := filepath.Join(dir, "toy.yaml")
+	os.WriteFile(exp, []byte(toyExperiment(1000, "")), 0o644)
+	db := filepath.Join(dir, "toy.db")
+	args := []string{"run", exp, "--db", db, "--out", filepath.Join(dir, "out"), "--no-table"}
+
+	first := exec.Command(bin, args...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the first run has recorded some steps.
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) && len(runsByStatusQuiet(db)[results.StatusRunning]) == 0 {
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	first.Process.Signal(syscall.SIGINT)
+	first.Wait()
+	if left := leftovers(bin); len(left) > 0 {
+		t.Errorf("processes left after SIGINT: %q", left)
+	}
+	interrupted := runsByStatus(t, db)[results.StatusInterrupted]
+	if len(interrupted) != 1 {
+		t.Fatalf("want one interrupted run, got %v", runsByStatus(t, db))
+	}
+
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+	byStatus := runsByStatus(t, db)
+	if len(byStatus[results.StatusFinished]) != 2 || len(byStatus) != 1 {
+		t.Fatalf("after resuming: %v, want exactly 2 finished runs", byStatus)
+	}
+	resumed := false
+	for _, r := range byStatus[results.StatusFinished] {
+		resumed = resumed || r.ID == interrupted[0].ID
+	}
+	if !resumed {
+		t.Errorf("run %s was not resumed under its ID", interrupted[0].ID)
+	}
+}
+
+// runsByStatusQuiet is runsByStatus for polling: errors read as no runs.
+func runsByStatusQuiet(db string) map[string][]*results.Run {
+	out := map[string][]*results.Run{}
+	if _, err := os.Stat(db); err != nil {
+		return out
+	}
+	st, err := results.Open(context.Background(), db)
+	if err != nil {
+		return out
+	}
+	defer st.Close()
+	runs, _ := st.Runs(context.Background(), results.RunFilter{Experiment: "toy"})
+	for _, r := range runs {
+		out[r.Status] = append(out[r.Status], r)
+	}
+	return out
+}
