@@ -9,6 +9,7 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/plugins/builtin"
+	"github.com/ndalab/ndalab/plugins/metric/inception"
 	"github.com/ndalab/ndalab/plugins/sdk/plugintest"
 )
 
@@ -18,6 +19,7 @@ import (
 var fixtures struct {
 	cifarDir string // a data directory with cifar10/ and cifar100/
 	imageDir string // an image folder with two classes of PNGs
+	weights  string // random Inception-v3 weights in a safetensors file
 }
 
 // conformanceOptions gives the kit what a built-in needs beyond its
@@ -28,6 +30,9 @@ func conformanceOptions(b builtin.Plugin) plugintest.Options {
 		return plugintest.Options{Config: core.Config{"data_dir": fixtures.cifarDir}}
 	case "dataset/imagefolder":
 		return plugintest.Options{Config: core.Config{"root": fixtures.imageDir, "size": "16"}}
+	case "model/inception-v3":
+		// Two images: each costs about half a CPU-second at 299×299.
+		return plugintest.Options{Config: core.Config{"weights": fixtures.weights}, BatchSize: 2}
 	}
 	return plugintest.Options{}
 }
@@ -35,6 +40,14 @@ func conformanceOptions(b builtin.Plugin) plugintest.Options {
 func writeFixtures(dir string) error {
 	fixtures.cifarDir = filepath.Join(dir, "data")
 	fixtures.imageDir = filepath.Join(dir, "images")
+	fixtures.weights = filepath.Join(dir, "inception.safetensors")
+	weights, err := inception.RandomWeights(1)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(fixtures.weights, weights, 0o644); err != nil {
+		return err
+	}
 
 	// CIFAR-10: records of 1 label byte + 3072 pixel bytes; CIFAR-100: 2
 	// label bytes (coarse, fine) + 3072.

@@ -33,6 +33,7 @@ import (
 	"github.com/ndalab/ndalab/plugins/model/classifier"
 	"github.com/ndalab/ndalab/plugins/model/dcgan"
 	"github.com/ndalab/ndalab/plugins/model/encoder"
+	"github.com/ndalab/ndalab/plugins/model/inceptionv3"
 	"github.com/ndalab/ndalab/plugins/model/mlpgan"
 )
 
@@ -55,6 +56,7 @@ func All() []Plugin {
 		{Kind: core.KindModel, Name: "classifier", New: func() core.Component { return classifier.New() }},
 		{Kind: core.KindModel, Name: "dcgan", New: func() core.Component { return dcgan.New() }},
 		{Kind: core.KindModel, Name: "encoder", New: func() core.Component { return encoder.New() }},
+		{Kind: core.KindModel, Name: "inception-v3", New: func() core.Component { return inceptionv3.New() }},
 		{Kind: core.KindModel, Name: "mlp-gan", New: func() core.Component { return mlpgan.New() }},
 		{Kind: core.KindDataset, Name: "cifar10", New: func() core.Component { return cifar.New10() }},
 		{Kind: core.KindDataset, Name: "cifar100", New: func() core.Component { return cifar.New100() }},

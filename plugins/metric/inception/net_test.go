@@ -2,7 +2,6 @@ package inception
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"maps"
 	"math"
@@ -17,46 +16,13 @@ import (
 	"github.com/nlpodyssey/safetensors"
 )
 
-// randomViews builds tensors of the expected names and shapes with random
-// values: He-scaled convolutions and batch norms close to identity, so
-// activations stay in range through 94 layers.
+// randomViews is RandomViews for tests.
 func randomViews(t testing.TB, seed uint64) map[string]safetensors.TensorView {
 	t.Helper()
-	r := rand.New(rand.NewPCG(seed, 3))
-	views := map[string]safetensors.TensorView{}
-	for _, ts := range Tensors() {
-		n := 1
-		shape := make([]uint64, len(ts.Shape))
-		for i, d := range ts.Shape {
-			n *= d
-			shape[i] = uint64(d)
-		}
-		fanIn := 1
-		if len(ts.Shape) == 4 {
-			fanIn = ts.Shape[1] * ts.Shape[2] * ts.Shape[3]
-		}
-		buf := make([]byte, 4*n)
-		for i := range n {
-			var v float64
-			switch {
-			case strings.HasSuffix(ts.Name, ".conv.weight"):
-				v = r.NormFloat64() * math.Sqrt(2/float64(fanIn))
-			case strings.HasSuffix(ts.Name, ".bn.weight"), strings.HasSuffix(ts.Name, ".bn.running_var"):
-				v = 0.8 + 0.4*r.Float64()
-			default:
-				v = 0.1 * r.NormFloat64()
-			}
-			binary.LittleEndian.PutUint32(buf[4*i:], math.Float32bits(float32(v)))
-		}
-		tv, err := safetensors.NewTensorView(safetensors.F32, shape, buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		views[ts.Name] = tv
+	views, err := RandomViews(seed)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A tensor a torchvision checkpoint also holds, which Load ignores.
-	fc, _ := safetensors.NewTensorView(safetensors.F32, []uint64{2}, make([]byte, 8))
-	views["fc.bias"] = fc
 	return views
 }
 
