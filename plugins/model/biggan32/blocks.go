@@ -23,7 +23,7 @@ type relu struct {
 }
 
 func (r *relu) forward(x []float32) []float32 {
-	r.y = grow(r.y, len(x))
+	r.y = nn.Resize(r.y, len(x))
 	copy(r.y, x)
 	kernels.BiasActivate(r.act, 0, 1, 1, len(x), nil, r.y)
 	return r.y
@@ -59,16 +59,16 @@ func (b *gBlock) forward(n int, x []float32, labels []int32, train bool) []float
 	b.n = n
 	big := n * b.c * 4 * b.px * b.px
 	h := b.bn1.Forward(n, b.px*b.px, x, labels, train)
-	b.up = grow(b.up, big)
+	b.up = nn.Resize(b.up, big)
 	kernels.Upsample2Forward(n*b.c, b.px, b.px, h, b.up)
 	h = b.conv1.Forward(n, b.up)
 	h = b.bn2.Forward(n, 4*b.px*b.px, h, labels, train)
 	h = b.conv2.Forward(n, h)
 
-	b.upSC = grow(b.upSC, big)
+	b.upSC = nn.Resize(b.upSC, big)
 	kernels.Upsample2Forward(n*b.c, b.px, b.px, x, b.upSC)
 	s := b.sc.Forward(n, b.upSC)
-	b.out = grow(b.out, big)
+	b.out = nn.Resize(b.out, big)
 	for i := range b.out {
 		b.out[i] = h[i] + s[i]
 	}
@@ -77,22 +77,22 @@ func (b *gBlock) forward(n int, x []float32, labels []int32, train bool) []float
 
 func (b *gBlock) backward(dy []float32) []float32 {
 	small := b.n * b.c * b.px * b.px
-	b.dTmp = grow(b.dTmp, len(dy))
+	b.dTmp = nn.Resize(b.dTmp, len(dy))
 	copy(b.dTmp, dy)
 
 	// Residual branch.
 	d := b.conv2.Backward(dy, true, true)
 	d = b.bn2.Backward(d)
 	d = b.conv1.Backward(d, true, true)
-	b.dUp = grow(b.dUp, small)
+	b.dUp = nn.Resize(b.dUp, small)
 	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dUp)
 	d = b.bn1.Backward(b.dUp)
-	b.dx = grow(b.dx, small)
+	b.dx = nn.Resize(b.dx, small)
 	copy(b.dx, d)
 
 	// Shortcut.
 	d = b.sc.Backward(b.dTmp, true, true)
-	b.dShort = grow(b.dShort, small)
+	b.dShort = nn.Resize(b.dShort, small)
 	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dShort)
 	for i, v := range b.dShort {
 		b.dx[i] += v
@@ -148,13 +148,13 @@ func (b *dBlock) forward(n int, x []float32) []float32 {
 	}
 	if b.down {
 		op := b.outPx()
-		b.pooled = grow(b.pooled, n*b.cout*op*op)
+		b.pooled = nn.Resize(b.pooled, n*b.cout*op*op)
 		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, h, b.pooled)
-		b.scPooled = grow(b.scPooled, n*b.cout*op*op)
+		b.scPooled = nn.Resize(b.scPooled, n*b.cout*op*op)
 		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, s, b.scPooled)
 		h, s = b.pooled, b.scPooled
 	}
-	b.out = grow(b.out, len(h))
+	b.out = nn.Resize(b.out, len(h))
 	for i := range b.out {
 		b.out[i] = h[i] + s[i]
 	}
@@ -167,13 +167,13 @@ func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
 	full := b.n * b.cout * b.px * b.px
 	dh, ds := dy, dy
 	if b.down {
-		b.dPool = grow(b.dPool, full)
+		b.dPool = nn.Resize(b.dPool, full)
 		kernels.AvgPool2Backward(b.n*b.cout, b.px, b.px, dy, b.dPool)
 		dh = b.dPool
 	}
 	// The shortcut's gradient equals the branch's at the block output; keep
 	// a copy, since the branch's layers overwrite theirs.
-	b.dTmp = grow(b.dTmp, len(dh))
+	b.dTmp = nn.Resize(b.dTmp, len(dh))
 	copy(b.dTmp, dh)
 	ds = b.dTmp
 
@@ -188,7 +188,7 @@ func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
 	if b.preact {
 		d = b.pre.backward(d)
 	}
-	b.dx = grow(b.dx, b.n*b.cin*b.px*b.px)
+	b.dx = nn.Resize(b.dx, b.n*b.cin*b.px*b.px)
 	copy(b.dx, d)
 	if b.sc != nil {
 		ds = b.sc.Backward(ds, true, needW)
@@ -197,11 +197,4 @@ func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
 		b.dx[i] += v
 	}
 	return b.dx
-}
-
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
 }

@@ -72,9 +72,9 @@ func (d *discriminator) Forward(n int, x []float32, labels []int32) []float32 {
 		h = b.forward(n, h)
 	}
 	h = d.final.forward(h)
-	d.feats = grow(d.feats, n*w)
+	d.feats = nn.Resize(d.feats, n*w)
 	kernels.GlobalSumPool(n, w, 8*8, 1, h, d.feats)
-	d.logits = grow(d.logits, n)
+	d.logits = nn.Resize(d.logits, n)
 	copy(d.logits, d.fc.Forward(n, d.feats))
 	if d.embed != nil {
 		d.embSN.Refresh()
@@ -114,7 +114,7 @@ func (d *discriminator) Backward(dlogits []float32, needX, needW bool) []float32
 			d.embSN.Backward()
 		}
 	}
-	d.dSum = grow(d.dSum, d.n*w*64)
+	d.dSum = nn.Resize(d.dSum, d.n*w*64)
 	kernels.GlobalSumPoolBackward(d.n, w, 64, 1, dh, d.dSum)
 	g := d.final.backward(d.dSum)
 	for i := len(d.blocks) - 1; i >= 0; i-- {

@@ -12,7 +12,6 @@ package classifier
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"runtime"
@@ -175,7 +174,7 @@ func (m *Model) Step(ctx context.Context, req core.StepRequest) (core.StepResult
 	}
 	n := req.Real.N()
 	logits := m.forward(n, req.Real.Data)
-	m.grad = grow(m.grad, n*m.classes)
+	m.grad = nn.Resize(m.grad, n*m.classes)
 	loss, correct := crossEntropy(logits, req.Real.Labels, m.classes, m.grad)
 
 	m.net.ZeroGrad()
@@ -270,18 +269,12 @@ func (m *Model) Classify(ctx context.Context, in *core.Batch) (*core.Batch, erro
 	return out, nil
 }
 
-// checkpointMeta is what a checkpoint carries besides tensors.
-type checkpointMeta struct {
-	Seed int64 `json:"seed"`
-}
-
 // Save returns a checkpoint in the backend's format (weights, Adam state).
 func (m *Model) Save(context.Context) ([]byte, error) {
 	if err := m.ready("save"); err != nil {
 		return nil, err
 	}
-	meta, _ := json.Marshal(checkpointMeta{Seed: m.seed})
-	data, err := backend.EncodeCheckpoint(meta, m.net.Params, m.opt)
+	data, err := nn.EncodeSeeded(m.seed, m.net.Params, m.opt)
 	if err != nil {
 		return nil, fmt.Errorf("save %s: %w", component, err)
 	}
@@ -293,21 +286,10 @@ func (m *Model) Load(_ context.Context, data []byte) error {
 	if err := m.ready("load"); err != nil {
 		return err
 	}
-	raw, err := backend.DecodeCheckpoint(data, m.net.Params, m.opt)
+	seed, err := nn.DecodeSeeded(data, m.net.Params, m.opt)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", component, err)
 	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return fmt.Errorf("load %s: %w: checkpoint metadata: %v", component, core.ErrInvalidArgument, err)
-	}
-	m.seed = meta.Seed
+	m.seed = seed
 	return nil
-}
-
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
 }

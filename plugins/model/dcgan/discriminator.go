@@ -109,7 +109,7 @@ func (d *discriminator) run(fn func(p *dPart)) {
 // Forward returns n logits (owned by d until its next Forward).
 func (d *discriminator) Forward(n int, x []float32, labels []int32) []float32 {
 	d.n = n
-	d.logits = grow(d.logits, n)
+	d.logits = nn.Resize(d.logits, n)
 	d.active = d.active[:0]
 	if len(d.parts) == 0 || n < len(d.parts) {
 		d.orig.lo, d.orig.hi = 0, n
@@ -153,7 +153,7 @@ func (d *discriminator) Features() []float32 {
 		return d.active[0].h
 	}
 	f := d.a.feat()
-	d.h = grow(d.h, d.n*f)
+	d.h = nn.Resize(d.h, d.n*f)
 	for _, p := range d.active {
 		copy(d.h[p.lo*f:p.hi*f], p.h)
 	}
@@ -203,7 +203,7 @@ func (d *discriminator) Backward(dlogits []float32, needX, needW bool) []float32
 	if !replicated {
 		return d.orig.dx
 	}
-	d.dx = grow(d.dx, d.n*size)
+	d.dx = nn.Resize(d.dx, d.n*size)
 	for _, p := range d.active {
 		copy(d.dx[p.lo*size:p.hi*size], p.dx)
 	}

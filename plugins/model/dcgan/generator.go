@@ -59,11 +59,3 @@ func (g *generator) Backward(dy []float32) {
 
 // Net returns G's tensors.
 func (g *generator) Net() *nn.Net { return g.net }
-
-// grow returns buf[:n], reallocating only when its capacity is short.
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
-}

@@ -18,7 +18,6 @@ package encoder
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"runtime"
 
@@ -166,12 +165,12 @@ func (m *Model) backbone(n int, x []float32) []float32 {
 	r = m.res2.Forward(n, r)
 
 	// relu(input + branch), kept for the backward pass.
-	m.resOut = grow(m.resOut, len(r))
+	m.resOut = nn.Resize(m.resOut, len(r))
 	for i, v := range r {
 		m.resOut[i] = v + m.resIn[i]
 	}
 	kernels.BiasActivate(m.resAct, 0, 1, 1, len(r), nil, m.resOut)
-	m.feats = grow(m.feats, n*m.width)
+	m.feats = nn.Resize(m.feats, n*m.width)
 	kernels.GlobalSumPool(n, m.width, m.p, 1/float32(m.p), m.resOut, m.feats)
 	return m.feats
 }
@@ -179,12 +178,12 @@ func (m *Model) backbone(n int, x []float32) []float32 {
 // backboneBackward adds every backbone gradient from dFeat (n×4w).
 func (m *Model) backboneBackward(dFeat []float32) {
 	n := m.n
-	m.dRes = grow(m.dRes, n*m.width*m.p)
+	m.dRes = nn.Resize(m.dRes, n*m.width*m.p)
 	kernels.GlobalSumPoolBackward(n, m.width, m.p, 1/float32(m.p), dFeat, m.dRes)
 	kernels.ActivateBackward(m.resAct, 0, 1, 1, len(m.dRes), m.resOut, m.dRes, nil)
 
 	// The sum's gradient reaches both the skip and the branch.
-	m.dIn = grow(m.dIn, len(m.dRes))
+	m.dIn = nn.Resize(m.dIn, len(m.dRes))
 	copy(m.dIn, m.dRes)
 	d := m.res2.Backward(m.dRes, true, true)
 	d = m.res1.Backward(d, true, true)
@@ -249,13 +248,13 @@ func (m *Model) Step(ctx context.Context, req core.StepRequest) (core.StepResult
 func (m *Model) lossAndGrads(v0, v1, negs []float32, n, per int) (loss, acc float64) {
 	total := 2*n + n*per
 	size := len(v0) / n
-	m.in = grow(m.in, total*size)
+	m.in = nn.Resize(m.in, total*size)
 	copy(m.in, v0)
 	copy(m.in[n*size:], v1)
 	copy(m.in[2*n*size:], negs)
 	feats := m.backbone(total, m.in)
 	u := m.head2.Forward(total, m.head1.Forward(total, feats))
-	m.z = grow(m.z, len(u))
+	m.z = nn.Resize(m.z, len(u))
 	if cap(m.norms) < total {
 		m.norms = make([]float64, total)
 	}
@@ -263,7 +262,7 @@ func (m *Model) lossAndGrads(v0, v1, negs []float32, n, per int) (loss, acc floa
 	normalizeRows(u, m.z, m.norms, m.proj)
 
 	d := m.proj
-	m.dz = grow(m.dz, len(u))
+	m.dz = nn.Resize(m.dz, len(u))
 	clear(m.dz)
 	loss, acc = infoNCE(m.z[:n*d], m.z[n*d:2*n*d], m.z[2*n*d:], n, per, d, m.tau,
 		m.dz[:n*d], m.dz[n*d:2*n*d], m.dz[2*n*d:])
@@ -301,17 +300,12 @@ func (m *Model) Embed(ctx context.Context, in *core.Batch) (*core.Batch, error) 
 	return out, nil
 }
 
-type checkpointMeta struct {
-	Seed int64 `json:"seed"`
-}
-
 // Save returns a checkpoint in the backend's format (weights, Adam state).
 func (m *Model) Save(context.Context) ([]byte, error) {
 	if err := m.ready("save"); err != nil {
 		return nil, err
 	}
-	meta, _ := json.Marshal(checkpointMeta{Seed: m.seed})
-	data, err := backend.EncodeCheckpoint(meta, m.net.Params, m.opt)
+	data, err := nn.EncodeSeeded(m.seed, m.net.Params, m.opt)
 	if err != nil {
 		return nil, fmt.Errorf("save %s: %w", component, err)
 	}
@@ -323,21 +317,10 @@ func (m *Model) Load(_ context.Context, data []byte) error {
 	if err := m.ready("load"); err != nil {
 		return err
 	}
-	raw, err := backend.DecodeCheckpoint(data, m.net.Params, m.opt)
+	seed, err := nn.DecodeSeeded(data, m.net.Params, m.opt)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", component, err)
 	}
-	var meta checkpointMeta
-	if err := json.Unmarshal(raw, &meta); err != nil {
-		return fmt.Errorf("load %s: %w: checkpoint metadata: %v", component, core.ErrInvalidArgument, err)
-	}
-	m.seed = meta.Seed
+	m.seed = seed
 	return nil
-}
-
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
 }

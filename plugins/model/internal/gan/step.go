@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/model/internal/nn"
 )
 
 // Step runs one D update (core.PhaseD: Real and, with NDA, Negatives and
@@ -66,7 +67,7 @@ func (t *Trainer) TrainD(real []float32, realLabels []int32, negs []float32, neg
 
 	// One pass over [real; fake; negatives].
 	total := 2*n + nNeg
-	t.dIn = grow(t.dIn, total*size)
+	t.dIn = nn.Resize(t.dIn, total*size)
 	copy(t.dIn, real)
 	copy(t.dIn[n*size:], fake)
 	copy(t.dIn[2*n*size:], negs)
@@ -79,7 +80,7 @@ func (t *Trainer) TrainD(real []float32, realLabels []int32, negs []float32, neg
 	t.D.UpdateSpectralNorm()
 	t.D.Net().ZeroGrad()
 	logits := t.D.Forward(total, t.dIn, dLabels)
-	t.dLogit = grow(t.dLogit, total)
+	t.dLogit = nn.Resize(t.dLogit, total)
 	l := HingeD(logits, n, n, nNeg, lambda, t.dLogit)
 	t.D.Backward(t.dLogit, false, true)
 	// The gradients match the parameters by construction; an error is a bug.
@@ -118,7 +119,7 @@ func (t *Trainer) stepG(req core.StepRequest) (core.StepResult, error) {
 func (t *Trainer) TrainG() float64 {
 	n := len(t.fake) / t.Spec.sampleSize()
 	logits := t.D.Forward(n, t.fake, t.fakeLabels)
-	t.dLogit = grow(t.dLogit, n)
+	t.dLogit = nn.Resize(t.dLogit, n)
 	loss := HingeG(logits, t.dLogit[:n])
 	dFake := t.D.Backward(t.dLogit[:n], true, false)
 

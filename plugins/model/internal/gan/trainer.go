@@ -95,7 +95,7 @@ func (t *Trainer) checkLabels(op, what string, labels []int32) error {
 // values live in the trainer's scratch until the next call.
 func (t *Trainer) Noise(seed, index int64, purpose string, n int) ([]float32, []int32) {
 	r := core.NewRand(seed, t.Spec.Component, index, purpose)
-	t.z = grow(t.z, n*t.Spec.ZDim)
+	t.z = nn.Resize(t.z, n*t.Spec.ZDim)
 	for i := range t.z {
 		t.z[i] = float32(r.NormFloat64())
 	}
@@ -153,12 +153,4 @@ func (t *Trainer) Load(_ context.Context, data []byte) error {
 	t.Seed, t.gStepsTaken = meta.Seed, meta.GStepsTaken
 	t.cached = false
 	return nil
-}
-
-// grow returns buf[:n], reallocating only when its capacity is short.
-func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		return make([]float32, n)
-	}
-	return buf[:n]
 }

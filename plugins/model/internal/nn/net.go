@@ -70,3 +70,12 @@ func grow(buf *[]float32, size int) []float32 {
 	}
 	return (*buf)[:size]
 }
+
+// Resize returns buf with length n, reusing its memory when it is large
+// enough; the contents are not kept.
+func Resize(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		return make([]float32, n)
+	}
+	return buf[:n]
+}
