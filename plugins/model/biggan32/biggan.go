@@ -54,7 +54,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 		Name:    Name,
 		Version: "0.1.0",
 		Doc:     "BigGAN residual G and D for 32×32 images, spectral norm, hinge loss with NDA",
-		Params: []core.Param{
+		Params: append([]core.Param{
 			{Name: "channels", Type: core.TypeInt, Default: 3, Doc: "image channels",
 				Min: core.Bound(1), Max: core.Bound(4)},
 			{Name: "width", Type: core.TypeInt, Default: 32,
@@ -65,21 +65,10 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "classes", Type: core.TypeInt, Default: 0,
 				Doc: "classes for the conditional model (projection D, conditional BN); 0 = unconditional",
 				Min: core.Bound(0), Max: core.Bound(1000)},
-			{Name: "lr_g", Type: core.TypeFloat, Default: 2e-4, Doc: "generator Adam learning rate",
-				Min: core.Bound(0)},
-			{Name: "lr_d", Type: core.TypeFloat, Default: 2e-4, Doc: "discriminator Adam learning rate",
-				Min: core.Bound(0)},
-			{Name: "beta1", Type: core.TypeFloat, Default: 0.0, Doc: "Adam beta1",
-				Min: core.Bound(0), Max: core.Bound(0.9999)},
-			{Name: "beta2", Type: core.TypeFloat, Default: 0.999, Doc: "Adam beta2",
-				Min: core.Bound(0), Max: core.Bound(0.9999)},
-			{Name: "ema_decay", Type: core.TypeFloat, Default: 0.9999,
-				Doc: "decay of the generator's EMA; 0 disables it", Min: core.Bound(0), Max: core.Bound(0.99999)},
-			{Name: "ema_start", Type: core.TypeInt, Default: 1000,
-				Doc: "G step from which the EMA averages (before it, it copies)", Min: core.Bound(0)},
 			{Name: "workers", Type: core.TypeInt, Default: 0,
 				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		},
+		}, gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta2: 0.999, EMADecay: 0.9999,
+			EMAStart: 1000})...),
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore, core.CapEmbed},
 	}, nil
 }
@@ -101,9 +90,7 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	t, err := gan.NewTrainer(gan.Spec{
 		Component: component, Sample: [3]int{a.Channels, size, size},
 		ZDim: a.ZDim, Classes: a.Classes, FeatDim: a.Width,
-		LRG: cfg.Float("lr_g"), LRD: cfg.Float("lr_d"),
-		Beta1: cfg.Float("beta1"), Beta2: cfg.Float("beta2"),
-		EMADecay: cfg.Float("ema_decay"), EMAStart: int64(cfg.Int("ema_start")),
+		Optim: gan.OptimOf(cfg),
 	}, g, d, seed)
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)

@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/plugins/model/internal/gan"
 )
 
 // arch is the architecture and training setup a resolved config fixes.
@@ -13,16 +14,13 @@ type arch struct {
 	ZDim, Width    int
 	Classes        int // 0: unconditional
 	SpectralNorm   bool
-	LRG, LRD       float64
-	Beta1, Beta2   float64
-	EMADecay       float64 // 0: no EMA
-	EMAStart       int64
-	Workers        int
+	gan.Optim
+	Workers int
 }
 
 // params declares the configuration keys of the dcgan model.
 func params() []core.Param {
-	return []core.Param{
+	own := []core.Param{
 		{Name: "channels", Type: core.TypeInt, Default: 1, Doc: "image channels: 1 or 3",
 			Min: core.Bound(1), Max: core.Bound(3)},
 		{Name: "size", Type: core.TypeInt, Default: 28, Doc: "image height and width: 28 or 32",
@@ -37,21 +35,11 @@ func params() []core.Param {
 			Min: core.Bound(0), Max: core.Bound(1000)},
 		{Name: "spectral_norm", Type: core.TypeBool, Default: false,
 			Doc: "spectral norm on every D layer"},
-		{Name: "lr_g", Type: core.TypeFloat, Default: 2e-4, Doc: "generator Adam learning rate",
-			Min: core.Bound(0)},
-		{Name: "lr_d", Type: core.TypeFloat, Default: 2e-4, Doc: "discriminator Adam learning rate",
-			Min: core.Bound(0)},
-		{Name: "beta1", Type: core.TypeFloat, Default: 0.5, Doc: "Adam beta1",
-			Min: core.Bound(0), Max: core.Bound(0.9999)},
-		{Name: "beta2", Type: core.TypeFloat, Default: 0.999, Doc: "Adam beta2",
-			Min: core.Bound(0), Max: core.Bound(0.9999)},
-		{Name: "ema_decay", Type: core.TypeFloat, Default: 0.999,
-			Doc: "decay of the generator's EMA; 0 disables it", Min: core.Bound(0), Max: core.Bound(0.99999)},
-		{Name: "ema_start", Type: core.TypeInt, Default: 0,
-			Doc: "G step from which the EMA averages (before it, it copies)", Min: core.Bound(0)},
 		{Name: "workers", Type: core.TypeInt, Default: 0,
 			Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
 	}
+	return append(own, gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta1: 0.5, Beta2: 0.999,
+		EMADecay: 0.999})...)
 }
 
 // archOf reads a resolved config.
@@ -60,10 +48,8 @@ func archOf(cfg core.Config) (arch, error) {
 		Channels: cfg.Int("channels"), Size: cfg.Int("size"),
 		ZDim: cfg.Int("z_dim"), Width: cfg.Int("width"), Classes: cfg.Int("classes"),
 		SpectralNorm: cfg.Bool("spectral_norm"),
-		LRG:          cfg.Float("lr_g"), LRD: cfg.Float("lr_d"),
-		Beta1: cfg.Float("beta1"), Beta2: cfg.Float("beta2"),
-		EMADecay: cfg.Float("ema_decay"), EMAStart: int64(cfg.Int("ema_start")),
-		Workers: cfg.Int("workers"),
+		Optim:        gan.OptimOf(cfg),
+		Workers:      cfg.Int("workers"),
 	}
 	if a.Channels != 1 && a.Channels != 3 {
 		return arch{}, fmt.Errorf("%w: model/dcgan: parameter \"channels\" is %d, want 1 or 3",

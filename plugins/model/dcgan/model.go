@@ -56,8 +56,7 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 		Component: component,
 		Sample:    [3]int{a.Channels, a.Size, a.Size},
 		ZDim:      a.ZDim, Classes: a.Classes, FeatDim: a.feat(),
-		LRG: a.LRG, LRD: a.LRD, Beta1: a.Beta1, Beta2: a.Beta2,
-		EMADecay: a.EMADecay, EMAStart: a.EMAStart,
+		Optim: a.Optim,
 	}, g, d, seed)
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)

@@ -43,7 +43,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 		Name:    Name,
 		Version: "0.1.0",
 		Doc:     "MLP G and D for 2-D points (N×2×1×1), hinge loss with NDA negatives",
-		Params: []core.Param{
+		Params: append([]core.Param{
 			{Name: "z_dim", Type: core.TypeInt, Default: 8, Doc: "noise dimension",
 				Min: core.Bound(1), Max: core.Bound(1024)},
 			{Name: "hidden", Type: core.TypeInt, Default: 128, Doc: "units per hidden layer",
@@ -51,19 +51,9 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "layers", Type: core.TypeInt, Default: 3, Doc: "hidden layers in G and in D",
 				Min: core.Bound(1), Max: core.Bound(16)},
 			{Name: "spectral_norm", Type: core.TypeBool, Default: true, Doc: "spectral norm on D"},
-			{Name: "lr_g", Type: core.TypeFloat, Default: 1e-3, Doc: "generator Adam learning rate",
-				Min: core.Bound(0)},
-			{Name: "lr_d", Type: core.TypeFloat, Default: 1e-3, Doc: "discriminator Adam learning rate",
-				Min: core.Bound(0)},
-			{Name: "beta1", Type: core.TypeFloat, Default: 0.0, Doc: "Adam beta1",
-				Min: core.Bound(0), Max: core.Bound(0.9999)},
-			{Name: "beta2", Type: core.TypeFloat, Default: 0.9, Doc: "Adam beta2",
-				Min: core.Bound(0), Max: core.Bound(0.9999)},
-			{Name: "ema_decay", Type: core.TypeFloat, Default: 0.0,
-				Doc: "decay of the generator's EMA; 0 disables it", Min: core.Bound(0), Max: core.Bound(0.99999)},
 			{Name: "workers", Type: core.TypeInt, Default: 1,
 				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		},
+		}, gan.OptimParams(gan.Optim{LRG: 1e-3, LRD: 1e-3, Beta2: 0.9})...),
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore, core.CapEmbed},
 	}, nil
 }
@@ -84,8 +74,7 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	d := newMLP("D", seed, workers, dims, hidden, layers, 1, kernels.LeakyReLU, cfg.Bool("spectral_norm"))
 	t, err := gan.NewTrainer(gan.Spec{
 		Component: component, Sample: [3]int{dims, 1, 1}, ZDim: zDim, FeatDim: hidden,
-		LRG: cfg.Float("lr_g"), LRD: cfg.Float("lr_d"),
-		Beta1: cfg.Float("beta1"), Beta2: cfg.Float("beta2"), EMADecay: cfg.Float("ema_decay"),
+		Optim: gan.OptimOf(cfg),
 	}, g, asD{d}, seed)
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)

@@ -51,9 +51,7 @@ type Spec struct {
 	Classes   int // 0: unconditional
 	FeatDim   int // length of Discriminator.Features per sample
 
-	LRG, LRD, Beta1, Beta2 float64
-	EMADecay               float64 // 0: no EMA
-	EMAStart               int64
+	Optim
 }
 
 // sampleSize is C·H·W.
