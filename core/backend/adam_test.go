@@ -66,8 +66,18 @@ func TestAdamRejects(t *testing.T) {
 	}
 }
 
+// TestEMA runs in both dtypes: float32 is the models' in-place path.
 func TestEMA(t *testing.T) {
-	ps := NewParams("G", tensor.Float64, 1)
+	for _, tc := range []struct {
+		dtype tensor.Dtype
+		tol   float64
+	}{{tensor.Float64, 1e-12}, {tensor.Float32, 1e-6}} {
+		t.Run(tc.dtype.String(), func(t *testing.T) { testEMA(t, tc.dtype, tc.tol) })
+	}
+}
+
+func testEMA(t *testing.T, dtype tensor.Dtype, tol float64) {
+	ps := NewParams("G", dtype, 1)
 	w := ps.Weight("w", Constant(2), 2)
 	ema, err := NewEMA(ps, 0.9, 2)
 	if err != nil {
@@ -83,7 +93,7 @@ func TestEMA(t *testing.T) {
 	want := []float64{4.6, 5.4}
 	shadow := Float64s(ema.Tensors()[0].T)
 	for i := range want {
-		if math.Abs(shadow[i]-want[i]) > 1e-12 {
+		if math.Abs(shadow[i]-want[i]) > tol {
 			t.Errorf("average[%d] = %g, want %g", i, shadow[i], want[i])
 		}
 	}

@@ -26,3 +26,13 @@ func ParseDevice(s string) (Device, error) {
 	}
 	return "", fmt.Errorf("parse device %q: want %q or %q: %w", s, CPU, CUDA, core.ErrInvalidArgument)
 }
+
+// CheckDevice reports whether this binary can compute on dev, with what to
+// do instead when it cannot.
+func CheckDevice(dev Device) error {
+	if dev == CUDA && !CUDAAvailable() {
+		_, err := newMachine(nil, dev)
+		return err
+	}
+	return nil
+}

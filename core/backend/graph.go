@@ -61,11 +61,9 @@ func NewGraph(opts GraphOptions) (*Graph, error) {
 		return nil, err
 	}
 	opts.Device = dev
-	if dev == CUDA && !CUDAAvailable() {
-		// Fail at construction, not at the first Compile.
-		if _, err := newMachine(nil, dev); err != nil {
-			return nil, fmt.Errorf("new graph: %w", err)
-		}
+	// Fail at construction, not at the first Compile.
+	if err := CheckDevice(dev); err != nil {
+		return nil, fmt.Errorf("new graph: %w", err)
 	}
 	if opts.Dtype == (tensor.Dtype{}) {
 		opts.Dtype = tensor.Float32

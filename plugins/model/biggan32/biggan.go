@@ -25,9 +25,9 @@ package biggan32
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/core/backend/nn"
 	"github.com/ndalab/ndalab/plugins/model/internal/gan"
 )
 
@@ -65,10 +65,9 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "classes", Type: core.TypeInt, Default: 0,
 				Doc: "classes for the conditional model (projection D, conditional BN); 0 = unconditional",
 				Min: core.Bound(0), Max: core.Bound(1000)},
-			{Name: "workers", Type: core.TypeInt, Default: 0,
-				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		}, gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta2: 0.999, EMADecay: 0.9999,
-			EMAStart: 1000})...),
+		}, append(nn.ComputeParams(0),
+			gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta2: 0.999, EMADecay: 0.9999,
+				EMAStart: 1000})...)...),
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore, core.CapEmbed},
 	}, nil
 }
@@ -80,10 +79,11 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)
 	}
-	workers := cfg.Int("workers")
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
+	compute, err := nn.ComputeOf(cfg)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", component, err)
 	}
+	workers := compute.Workers
 	a := arch{Channels: cfg.Int("channels"), Width: cfg.Int("width"), ZDim: cfg.Int("z_dim"),
 		Classes: cfg.Int("classes"), Workers: workers}
 	g, d := newGenerator(a, seed), newDiscriminator(a, seed)

@@ -2,7 +2,7 @@ package biggan32
 
 import (
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // weightStd initialises every weight; BigGAN uses orthogonal

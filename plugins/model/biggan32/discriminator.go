@@ -5,7 +5,7 @@ import (
 
 	"github.com/ndalab/ndalab/core/backend"
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // discriminator is BigGAN's 32×32 discriminator with a projection head.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // generator is BigGAN's 32×32 generator.

@@ -6,7 +6,7 @@
 //	→ linear classes
 //
 // It runs on the kernels of core/backend/kernels through the layers of
-// plugins/model/internal/nn, like the GAN models, and checkpoints in the
+// core/backend/nn, like the GAN models, and checkpoints in the
 // backend's format with the backend's Adam.
 package classifier
 
@@ -14,12 +14,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"runtime"
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend"
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // Name is the plugin's name.
@@ -52,7 +51,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 		Name:    Name,
 		Version: "0.1.0",
 		Doc:     "small conv net trained with cross-entropy; its penultimate features embed images",
-		Params: []core.Param{
+		Params: append([]core.Param{
 			{Name: "channels", Type: core.TypeInt, Default: 1, Doc: "image channels",
 				Min: core.Bound(1), Max: core.Bound(4)},
 			{Name: "size", Type: core.TypeInt, Default: 28,
@@ -67,9 +66,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 				Min: core.Bound(1), Max: core.Bound(8192)},
 			{Name: "lr", Type: core.TypeFloat, Default: 1e-3, Doc: "Adam learning rate",
 				Min: core.Bound(0)},
-			{Name: "workers", Type: core.TypeInt, Default: 0,
-				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		},
+		}, nn.ComputeParams(0)...),
 		Capabilities: []string{core.CapTrain, core.CapEmbed, core.CapClassify},
 	}, nil
 }
@@ -91,10 +88,11 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 		return fmt.Errorf("init %s: %w: parameter \"size\" is %d, want a multiple of 4",
 			component, core.ErrInvalidArgument, size)
 	}
-	workers := cfg.Int("workers")
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
+	compute, err := nn.ComputeOf(cfg)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", component, err)
 	}
+	workers := compute.Workers
 	c, w, feat := cfg.Int("channels"), cfg.Int("width"), cfg.Int("feat_dim")
 	n := Model{sample: [3]int{c, size, size}, classes: cfg.Int("classes"), feat: feat, seed: seed,
 		net: nn.NewNet("C", seed, workers)}

@@ -2,9 +2,9 @@ package dcgan
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/ndalab/ndalab/core"
+	"github.com/ndalab/ndalab/core/backend/nn"
 	"github.com/ndalab/ndalab/plugins/model/internal/gan"
 )
 
@@ -35,9 +35,8 @@ func params() []core.Param {
 			Min: core.Bound(0), Max: core.Bound(1000)},
 		{Name: "spectral_norm", Type: core.TypeBool, Default: false,
 			Doc: "spectral norm on every D layer"},
-		{Name: "workers", Type: core.TypeInt, Default: 0,
-			Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
 	}
+	own = append(own, nn.ComputeParams(0)...)
 	return append(own, gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta1: 0.5, Beta2: 0.999,
 		EMADecay: 0.999})...)
 }
@@ -49,8 +48,12 @@ func archOf(cfg core.Config) (arch, error) {
 		ZDim: cfg.Int("z_dim"), Width: cfg.Int("width"), Classes: cfg.Int("classes"),
 		SpectralNorm: cfg.Bool("spectral_norm"),
 		Optim:        gan.OptimOf(cfg),
-		Workers:      cfg.Int("workers"),
 	}
+	compute, err := nn.ComputeOf(cfg)
+	if err != nil {
+		return arch{}, fmt.Errorf("%s: %w", component, err)
+	}
+	a.Workers = compute.Workers
 	if a.Channels != 1 && a.Channels != 3 {
 		return arch{}, fmt.Errorf("%w: model/dcgan: parameter \"channels\" is %d, want 1 or 3",
 			core.ErrInvalidArgument, a.Channels)
@@ -58,9 +61,6 @@ func archOf(cfg core.Config) (arch, error) {
 	if a.Size != 28 && a.Size != 32 {
 		return arch{}, fmt.Errorf("%w: model/dcgan: parameter \"size\" is %d, want 28 or 32",
 			core.ErrInvalidArgument, a.Size)
-	}
-	if a.Workers == 0 {
-		a.Workers = runtime.GOMAXPROCS(0)
 	}
 	return a, nil
 }

@@ -20,7 +20,7 @@
 // gradients against PyTorch on the same weights.
 //
 // The hot path runs on core/backend/kernels through the hand-written layers
-// of plugins/model/internal/nn rather than on gorgonia graphs: the
+// of core/backend/nn rather than on gorgonia graphs: the
 // benchmark (ndalab bench gan) must keep up with PyTorch on two cores, and
 // the generic graph path spends its time in transposes and element-wise
 // kernels. Every layer's backward pass is gradient-checked; parameters,

@@ -2,7 +2,7 @@ package dcgan
 
 import (
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // weightStd is DCGAN's N(0, 0.02) initialisation of conv and linear weights.

@@ -19,12 +19,11 @@ package encoder
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend"
 	"github.com/ndalab/ndalab/core/backend/kernels"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // Name is the plugin's name.
@@ -68,7 +67,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 		Name:    Name,
 		Version: "0.1.0",
 		Doc:     "conv/residual encoder with projection head, InfoNCE with NDA negatives",
-		Params: []core.Param{
+		Params: append([]core.Param{
 			{Name: "channels", Type: core.TypeInt, Default: 1, Doc: "image channels",
 				Min: core.Bound(1), Max: core.Bound(4)},
 			{Name: "size", Type: core.TypeInt, Default: 28,
@@ -82,9 +81,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 				Min: core.Bound(1e-4), Max: core.Bound(100)},
 			{Name: "lr", Type: core.TypeFloat, Default: 1e-3, Doc: "Adam learning rate",
 				Min: core.Bound(0)},
-			{Name: "workers", Type: core.TypeInt, Default: 0,
-				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		},
+		}, nn.ComputeParams(0)...),
 		Capabilities: []string{core.CapTrain, core.CapEmbed},
 	}, nil
 }
@@ -104,10 +101,11 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 		return fmt.Errorf("init %s: %w: parameter \"size\" is %d, want a multiple of 4",
 			component, core.ErrInvalidArgument, s)
 	}
-	workers := cfg.Int("workers")
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
+	compute, err := nn.ComputeOf(cfg)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", component, err)
 	}
+	workers := compute.Workers
 	c, w := cfg.Int("channels"), cfg.Int("width")
 	n := Model{sample: [3]int{c, s, s}, width: 4 * w, proj: cfg.Int("proj_dim"),
 		tau: cfg.Float("temperature"), seed: seed, net: nn.NewNet("E", seed, workers)}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend/kernels"
+	"github.com/ndalab/ndalab/core/backend/nn"
 	"github.com/ndalab/ndalab/core/objective"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
 	"github.com/ndalab/ndalab/plugins/sdk/plugintest"
 )
 

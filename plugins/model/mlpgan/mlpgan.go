@@ -12,12 +12,11 @@ package mlpgan
 import (
 	"context"
 	"fmt"
-	"runtime"
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend/kernels"
+	"github.com/ndalab/ndalab/core/backend/nn"
 	"github.com/ndalab/ndalab/plugins/model/internal/gan"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
 )
 
 // Name is the plugin's name.
@@ -51,9 +50,8 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "layers", Type: core.TypeInt, Default: 3, Doc: "hidden layers in G and in D",
 				Min: core.Bound(1), Max: core.Bound(16)},
 			{Name: "spectral_norm", Type: core.TypeBool, Default: true, Doc: "spectral norm on D"},
-			{Name: "workers", Type: core.TypeInt, Default: 1,
-				Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
-		}, gan.OptimParams(gan.Optim{LRG: 1e-3, LRD: 1e-3, Beta2: 0.9})...),
+		}, append(nn.ComputeParams(1),
+			gan.OptimParams(gan.Optim{LRG: 1e-3, LRD: 1e-3, Beta2: 0.9})...)...),
 		Capabilities: []string{core.CapTrain, core.CapGenerate, core.CapScore, core.CapEmbed},
 	}, nil
 }
@@ -65,10 +63,11 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	if err != nil {
 		return fmt.Errorf("init %s: %w", component, err)
 	}
-	workers := cfg.Int("workers")
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
+	compute, err := nn.ComputeOf(cfg)
+	if err != nil {
+		return fmt.Errorf("init %s: %w", component, err)
 	}
+	workers := compute.Workers
 	zDim, hidden, layers := cfg.Int("z_dim"), cfg.Int("hidden"), cfg.Int("layers")
 	g := newMLP("G", seed, workers, zDim, hidden, layers, dims, kernels.ReLU, false)
 	d := newMLP("D", seed, workers, dims, hidden, layers, 1, kernels.LeakyReLU, cfg.Bool("spectral_norm"))

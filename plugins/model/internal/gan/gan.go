@@ -1,7 +1,7 @@
 // Package gan is the training loop the built-in GAN model plugins share
 // (dcgan, mlp-gan, biggan32): the NDA hinge-loss D and G steps, keyed noise,
 // generation, scoring, embedding and checkpoints, over any generator and
-// discriminator built from the layers of plugins/model/internal/nn.
+// discriminator built from the layers of core/backend/nn.
 //
 // One D step followed by one G step at the same global step use the same
 // noise z, as the PyTorch reference does (it reuses the fake batch): the G
@@ -10,7 +10,7 @@
 package gan
 
 import (
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // Generator maps noise to samples with hand-written backward passes.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ndalab/ndalab/core"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // Step runs one D update (core.PhaseD: Real and, with NDA, Negatives and

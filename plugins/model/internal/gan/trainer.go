@@ -7,7 +7,7 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend"
-	"github.com/ndalab/ndalab/plugins/model/internal/nn"
+	"github.com/ndalab/ndalab/core/backend/nn"
 )
 
 // Trainer trains one generator and discriminator. It serves one goroutine
@@ -18,7 +18,7 @@ type Trainer struct {
 	G          Generator
 	D          Discriminator
 	OptG, OptD *backend.Adam
-	EMA        *nn.EMA // nil without EMA
+	EMA        *backend.EMA // nil without EMA
 
 	// The fake batch of the last D step, for the G step of the same step.
 	cached      bool
@@ -46,7 +46,7 @@ func NewTrainer(spec Spec, g Generator, d Discriminator, seed int64) (*Trainer, 
 		return nil, err
 	}
 	if spec.EMADecay > 0 {
-		if t.EMA, err = nn.NewEMA(g.Net().Params, spec.EMADecay, spec.EMAStart); err != nil {
+		if t.EMA, err = backend.NewEMA(g.Net().Params, spec.EMADecay, spec.EMAStart); err != nil {
 			return nil, err
 		}
 	}

@@ -1,14 +1,11 @@
 package nn
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/ndalab/ndalab/core"
-	"github.com/ndalab/ndalab/core/backend"
 	"github.com/ndalab/ndalab/core/backend/kernels"
 )
 
@@ -174,60 +171,6 @@ func TestSpectralNormSigma(t *testing.T) {
 	}
 	if got := l.SN.Normalized()[0]; math.Abs(float64(got)-1) > 1e-5 {
 		t.Fatalf("normalised w[0] = %g, want 1", got)
-	}
-}
-
-// TestEMAMatchesBackend checks that the float32 EMA follows backend.EMA:
-// same values (to float32 rounding) and the same checkpoint names.
-func TestEMAMatchesBackend(t *testing.T) {
-	net := NewNet("G", 9, 1)
-	w := net.Weight("w", backend.Normal(1), 5)
-	st := net.State("s", backend.Constant(2), 2)
-	ours, err := NewEMA(net.Params, 0.9, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	theirs, err := backend.NewEMA(net.Params, 0.9, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for step := int64(1); step <= 4; step++ {
-		for i := range w.W {
-			w.W[i] += float32(step) * 0.5
-		}
-		st[0] -= 1
-		ours.Update(step)
-		theirs.Update(step)
-	}
-	a, b := ours.Tensors(), theirs.Tensors()
-	if len(a) != len(b) {
-		t.Fatalf("%d tensors, backend %d", len(a), len(b))
-	}
-	for i := range a {
-		if a[i].Name != b[i].Name {
-			t.Fatalf("tensor %d named %q, backend %q", i, a[i].Name, b[i].Name)
-		}
-		for j, v := range a[i].T.Float32s() {
-			if d := math.Abs(float64(v - b[i].T.Float32s()[j])); d > 1e-5 {
-				t.Fatalf("%s[%d] = %g, backend %g", a[i].Name, j, v, b[i].T.Float32s()[j])
-			}
-		}
-	}
-
-	// Swap twice restores the live values.
-	before := append([]float32(nil), w.W...)
-	ours.Swap()
-	if w.W[0] == before[0] {
-		t.Fatal("swap left the live value in place")
-	}
-	ours.Swap()
-	for i := range before {
-		if w.W[i] != before[i] {
-			t.Fatalf("w[%d] = %g after two swaps, want %g", i, w.W[i], before[i])
-		}
-	}
-	if _, err := NewEMA(net.Params, 1, 0); !errors.Is(err, core.ErrInvalidArgument) {
-		t.Fatalf("decay 1: %v", err)
 	}
 }
 
