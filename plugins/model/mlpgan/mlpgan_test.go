@@ -34,11 +34,11 @@ const (
 	modeStd    = 0.05
 )
 
-func trainRing(t *testing.T, seed int64, steps int) *Model {
+func trainRing(t *testing.T, cfg core.Config, seed int64, steps int) *Model {
 	t.Helper()
 	ctx := context.Background()
 	m := New()
-	if err := m.Init(ctx, core.Config{}, seed); err != nil {
+	if err := m.Init(ctx, cfg, seed); err != nil {
 		t.Fatal(err)
 	}
 	for s := range steps {
@@ -53,11 +53,17 @@ func trainRing(t *testing.T, seed int64, steps int) *Model {
 	return m
 }
 
-// TestLearnsRingOfGaussians trains on the 8-mode ring and checks the
-// samples' moments and that every mode receives samples.
+// TestLearnsRingOfGaussians trains on the 8-mode ring with each loss and
+// checks the samples' moments and that every mode receives samples.
 func TestLearnsRingOfGaussians(t *testing.T) {
+	for _, loss := range []string{"hinge", "nonsaturating"} {
+		t.Run(loss, func(t *testing.T) { testLearnsRing(t, core.Config{"loss": loss}) })
+	}
+}
+
+func testLearnsRing(t *testing.T, cfg core.Config) {
 	const steps = 600
-	m := trainRing(t, 1, steps)
+	m := trainRing(t, cfg, 1, steps)
 	out, err := m.Generate(context.Background(), core.GenerateRequest{N: 2000, Seed: 9})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +114,7 @@ func TestSameSeedSameResult(t *testing.T) {
 		}
 		return b
 	}
-	a, b := save(trainRing(t, 3, 5)), save(trainRing(t, 3, 5))
+	a, b := save(trainRing(t, core.Config{}, 3, 5)), save(trainRing(t, core.Config{}, 3, 5))
 	if !bytes.Equal(a, b) {
 		t.Fatal("same seed, different checkpoints")
 	}

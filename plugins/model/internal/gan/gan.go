@@ -1,5 +1,6 @@
 // Package gan is the training loop the built-in GAN model plugins share
-// (dcgan, mlp-gan, biggan32): the NDA hinge-loss D and G steps, keyed noise,
+// (dcgan, mlp-gan, biggan32): the NDA D and G steps (hinge or non-saturating
+// loss, from core/objective), keyed noise,
 // generation, scoring, embedding and checkpoints, over any generator and
 // discriminator built from the layers of core/backend/nn.
 //

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ndalab/ndalab/core"
 	"github.com/ndalab/ndalab/core/backend/nn"
+	"github.com/ndalab/ndalab/core/objective"
 )
 
 // Step runs one D update (core.PhaseD: Real and, with NDA, Negatives and
@@ -59,7 +60,7 @@ func (t *Trainer) stepD(req core.StepRequest) (core.StepResult, error) {
 // over reals, fakes and negatives stacked, and applies one Adam update to D.
 // It leaves the fakes and G's activations cached for the G step.
 func (t *Trainer) TrainD(real []float32, realLabels []int32, negs []float32, negLabels []int32,
-	z []float32, labels []int32, lambda float64) DLosses {
+	z []float32, labels []int32, lambda float64) objective.DTerms {
 	size := t.Spec.sampleSize()
 	n, nNeg := len(real)/size, len(negs)/size
 	fake := t.G.Forward(n, z, labels, true)
@@ -81,7 +82,7 @@ func (t *Trainer) TrainD(real []float32, realLabels []int32, negs []float32, neg
 	t.D.Net().ZeroGrad()
 	logits := t.D.Forward(total, t.dIn, dLabels)
 	t.dLogit = nn.Resize(t.dLogit, total)
-	l := HingeD(logits, n, n, nNeg, lambda, t.dLogit)
+	l := objective.DiscriminatorLossGrad(t.Spec.Loss, logits, n, n, nNeg, lambda, t.dLogit)
 	t.D.Backward(t.dLogit, false, true)
 	// The gradients match the parameters by construction; an error is a bug.
 	if err := t.OptD.Step(t.D.Net().Grads()); err != nil {
@@ -114,13 +115,14 @@ func (t *Trainer) stepG(req core.StepRequest) (core.StepResult, error) {
 	return core.StepResult{"loss_g": loss}, nil
 }
 
-// TrainG runs D over the cached fakes, backpropagates -E[D(G(z))] through D
-// (input gradient only) into G, and applies one Adam update to G.
+// TrainG runs D over the cached fakes, backpropagates L_G (-E[D(G(z))] for
+// the hinge loss) through D (input gradient only) into G, and applies one
+// Adam update to G.
 func (t *Trainer) TrainG() float64 {
 	n := len(t.fake) / t.Spec.sampleSize()
 	logits := t.D.Forward(n, t.fake, t.fakeLabels)
 	t.dLogit = nn.Resize(t.dLogit, n)
-	loss := HingeG(logits, t.dLogit[:n])
+	loss := objective.GeneratorLossGrad(t.Spec.Loss, logits, t.dLogit[:n])
 	dFake := t.D.Backward(t.dLogit[:n], true, false)
 
 	t.G.Net().ZeroGrad()
