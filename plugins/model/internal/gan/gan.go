@@ -1,8 +1,8 @@
 // Package gan is the training loop the built-in GAN model plugins share
 // (dcgan, mlp-gan, biggan32): the NDA D and G steps (hinge or non-saturating
-// loss, from core/objective), keyed noise,
-// generation, scoring, embedding and checkpoints, over any generator and
-// discriminator built from the layers of core/backend/nn.
+// loss, from core/objective), keyed noise, generation, scoring, embedding
+// and checkpoints, over any generator and discriminator built from the
+// layers of core/backend/nn.
 //
 // One D step followed by one G step at the same global step use the same
 // noise z, as the PyTorch reference does (it reuses the fake batch): the G
