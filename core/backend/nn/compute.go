@@ -15,12 +15,14 @@ type Compute struct {
 }
 
 // ComputeParams declares the parameters every model on these layers
-// takes: device, and workers with defaultWorkers as its default.
+// takes: device, and workers with defaultWorkers as its default. The
+// device's allowed values are those the layers can run on, so that an
+// experiment asking for another is refused before any training starts.
 func ComputeParams(defaultWorkers int) []core.Param {
 	return []core.Param{
 		{Name: "device", Type: core.TypeString, Default: string(backend.CPU),
-			Enum: []string{string(backend.CPU), string(backend.CUDA)},
-			Doc:  "where the model computes: cpu, or cuda (needs a binary built with -tags cuda)"},
+			Enum: []string{string(backend.CPU)},
+			Doc:  "where the model computes; these layers have CPU kernels only, so not cuda"},
 		{Name: "workers", Type: core.TypeInt, Default: defaultWorkers,
 			Doc: "goroutines per layer; 0 = GOMAXPROCS", Min: core.Bound(0), Max: core.Bound(256)},
 	}

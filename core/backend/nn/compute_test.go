@@ -29,12 +29,23 @@ func TestComputeDefaults(t *testing.T) {
 	}
 }
 
-// TestComputeRefusesCUDA holds both builds to a clear, actionable error:
-// without the cuda tag the binary cannot, with it the layers cannot (yet).
+// TestComputeRefusesCUDA: the descriptor refuses cuda when a config is
+// resolved (before any training), naming the key and what is allowed; a
+// config that skips resolution still gets a clear error from ComputeOf.
 func TestComputeRefusesCUDA(t *testing.T) {
 	_, err := resolveCompute(t, core.Config{"device": "cuda"})
+	if !errors.Is(err, core.ErrInvalidArgument) {
+		t.Fatalf("device cuda: err = %v, want ErrInvalidArgument", err)
+	}
+	for _, want := range []string{"cuda", "device", "cpu"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %s", err, want)
+		}
+	}
+
+	_, err = ComputeOf(core.Config{"device": "cuda", "workers": int64(1)})
 	if !errors.Is(err, core.ErrUnimplemented) {
-		t.Fatalf("device cuda: err = %v, want ErrUnimplemented", err)
+		t.Fatalf("unresolved device cuda: err = %v, want ErrUnimplemented", err)
 	}
 	for _, want := range []string{`"cuda"`, "device", `"cpu"`} {
 		if !strings.Contains(err.Error(), want) {
