@@ -11,15 +11,22 @@
 //	   block: [ReLU] → conv3×3 → ReLU → conv3×3 [→ avgpool2],
 //	          + shortcut (conv1×1 and avgpool2 where the shape changes)
 //
-// with spectral norm on every convolution, linear layer and embedding of
-// both networks, class-conditional batch norm in G when classes > 0, and the
-// NDA hinge loss of plugins/model/internal/gan. width is 256 in the paper
-// (for a GPU); the default is small so that CPU runs finish.
+// with spectral norm on every convolution and linear layer of both networks
+// and on D's embedding, and the NDA hinge loss of
+// plugins/model/internal/gan. width is 256 in the paper (for a GPU); the
+// default is small so that CPU runs finish.
 //
-// TODO(ndalab): BigGAN's conditional batch norm takes its gains from a
-// shared class embedding concatenated with a chunk of z (hierarchical
-// latents); here each class has its own gain and bias table, which matches
-// the class-conditional model but not BigGAN's parameter count.
+// Conditioning. With classes > 0 and shared_dim > 0, G follows BigGAN's
+// shared embedding and hierarchical latents: z (z_dim, a multiple of 4) is
+// cut into 4 equal chunks; the first feeds the linear layer, and the batch
+// norms of up-block k take their per-sample gain 1 + Wg·c and bias Wb·c from
+// c = [shared[y], chunk k+1], shared being a classes×shared_dim embedding
+// (not spectral-normalised, as in BigGAN) and Wg, Wb spectral-normalised
+// linear maps without bias, one pair per batch norm. With shared_dim = 0 each
+// class has its own gain and bias table in every conditional batch norm and
+// all of z feeds the linear layer (the form of BigGAN-PyTorch without
+// G_shared). Unconditional models use plain batch norm and the whole of z.
+// G's output batch norm is always unconditional.
 package biggan32
 
 import (
@@ -52,7 +59,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 	return &core.Descriptor{
 		Kind:    core.KindModel,
 		Name:    Name,
-		Version: "0.1.0",
+		Version: "0.2.0",
 		Doc:     "BigGAN residual G and D for 32×32 images, spectral norm, hinge loss with NDA",
 		Params: append([]core.Param{
 			{Name: "channels", Type: core.TypeInt, Default: 3, Doc: "image channels",
@@ -65,6 +72,10 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 			{Name: "classes", Type: core.TypeInt, Default: 0,
 				Doc: "classes for the conditional model (projection D, conditional BN); 0 = unconditional",
 				Min: core.Bound(0), Max: core.Bound(1000)},
+			{Name: "shared_dim", Type: core.TypeInt, Default: 16,
+				Doc: "size of G's shared class embedding, which with a chunk of z sets " +
+					"each BN's gains (BigGAN: 128 at width 256); 0 = a gain table per class",
+				Min: core.Bound(0), Max: core.Bound(1024)},
 		}, append(nn.ComputeParams(0),
 			gan.OptimParams(gan.Optim{LRG: 2e-4, LRD: 2e-4, Beta2: 0.999, EMADecay: 0.9999,
 				EMAStart: 1000})...)...),
@@ -85,7 +96,12 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 	}
 	workers := compute.Workers
 	a := arch{Channels: cfg.Int("channels"), Width: cfg.Int("width"), ZDim: cfg.Int("z_dim"),
-		Classes: cfg.Int("classes"), Workers: workers}
+		Classes: cfg.Int("classes"), SharedDim: cfg.Int("shared_dim"), Workers: workers}
+	if a.hierarchical() && a.ZDim%zSlots != 0 {
+		return fmt.Errorf("init %s: %w: z_dim %d is not a multiple of %d: with classes > 0 "+
+			"and shared_dim > 0, z is cut into %d equal chunks (or set shared_dim: 0)",
+			component, core.ErrInvalidArgument, a.ZDim, zSlots, zSlots)
+	}
 	g, d := newGenerator(a, seed), newDiscriminator(a, seed)
 	t, err := gan.NewTrainer(gan.Spec{
 		Component: component, Sample: [3]int{a.Channels, size, size},
@@ -101,5 +117,12 @@ func (m *Model) Init(ctx context.Context, cfg core.Config, seed int64) error {
 
 // arch is what a resolved config fixes.
 type arch struct {
-	Channels, Width, ZDim, Classes, Workers int
+	Channels, Width, ZDim, Classes, SharedDim, Workers int
 }
+
+// zSlots is the number of chunks hierarchical latents cut z into: one for
+// G's linear layer and one per up-block.
+const zSlots = 4
+
+// hierarchical reports whether G uses the shared embedding and z chunks.
+func (a arch) hierarchical() bool { return a.Classes > 0 && a.SharedDim > 0 }

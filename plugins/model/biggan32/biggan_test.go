@@ -74,8 +74,8 @@ func checkGrad(t *testing.T, name string, param, grad []float32, loss func() flo
 // checked in core/backend/kernels.
 func smoothG(g *generator) {
 	for _, b := range g.blocks {
-		b.bn1.WithAct(kernels.Tanh)
-		b.bn2.WithAct(kernels.Tanh)
+		b.bn1.setAct(kernels.Tanh)
+		b.bn2.setAct(kernels.Tanh)
 	}
 	g.bn.WithAct(kernels.Tanh)
 	g.frozenSN = true

@@ -38,31 +38,54 @@ func (r *relu) backward(dy []float32) []float32 {
 // gBlock is BigGAN's generator block at px×px input, doubling the size.
 type gBlock struct {
 	c, px                 int
-	bn1, bn2              *nn.BatchNorm
+	bn1, bn2              norm
 	conv1, conv2, sc      *nn.Conv
 	n                     int
 	up, upSC, out         []float32
 	dUp, dShort, dx, dTmp []float32
 }
 
-func newGBlock(net *nn.Net, name string, c, px, classes int) *gBlock {
-	return &gBlock{c: c, px: px,
-		bn1:   nn.NewBatchNorm(net, name+".bn1", c, classes).WithAct(kernels.ReLU),
+// newGBlock registers a block whose batch norms are plain (classes = 0),
+// class tables (condDim = 0) or sharedBNs taking condDim-dimensional
+// conditioning vectors.
+func newGBlock(net *nn.Net, name string, c, px, classes, condDim int) *gBlock {
+	newNorm := func(name string) norm {
+		if classes > 0 && condDim > 0 {
+			return newSharedBN(net, name, c, condDim)
+		}
+		return tableBN{nn.NewBatchNorm(net, name, c, classes)}
+	}
+	b := &gBlock{c: c, px: px,
+		bn1:   newNorm(name + ".bn1"),
 		conv1: conv(net, name+".conv1", c, c, 2*px, 3),
-		bn2:   nn.NewBatchNorm(net, name+".bn2", c, classes).WithAct(kernels.ReLU),
+		bn2:   newNorm(name + ".bn2"),
 		conv2: conv(net, name+".conv2", c, c, 2*px, 3),
 		sc:    conv(net, name+".sc", c, c, 2*px, 1),
 	}
+	b.bn1.setAct(kernels.ReLU)
+	b.bn2.setAct(kernels.ReLU)
+	return b
 }
 
-func (b *gBlock) forward(n int, x []float32, labels []int32, train bool) []float32 {
+// spectralNorms returns the block's normalised layers.
+func (b *gBlock) spectralNorms() []*nn.SpectralNorm {
+	sns := []*nn.SpectralNorm{b.conv1.SN, b.conv2.SN, b.sc.SN}
+	for _, bn := range []norm{b.bn1, b.bn2} {
+		if s, ok := bn.(*sharedBN); ok {
+			sns = append(sns, s.spectralNorms()...)
+		}
+	}
+	return sns
+}
+
+func (b *gBlock) forward(n int, x []float32, cond condition, train bool) []float32 {
 	b.n = n
 	big := n * b.c * 4 * b.px * b.px
-	h := b.bn1.Forward(n, b.px*b.px, x, labels, train)
+	h := b.bn1.forward(n, b.px*b.px, x, cond, train)
 	b.up = nn.Resize(b.up, big)
 	kernels.Upsample2Forward(n*b.c, b.px, b.px, h, b.up)
 	h = b.conv1.Forward(n, b.up)
-	h = b.bn2.Forward(n, 4*b.px*b.px, h, labels, train)
+	h = b.bn2.forward(n, 4*b.px*b.px, h, cond, train)
 	h = b.conv2.Forward(n, h)
 
 	b.upSC = nn.Resize(b.upSC, big)
@@ -75,18 +98,20 @@ func (b *gBlock) forward(n int, x []float32, labels []int32, train bool) []float
 	return b.out
 }
 
-func (b *gBlock) backward(dy []float32) []float32 {
+// backward returns the gradient at the block's input and adds the one at
+// its conditioning vectors to dCond (nil when the norms take none).
+func (b *gBlock) backward(dy, dCond []float32) []float32 {
 	small := b.n * b.c * b.px * b.px
 	b.dTmp = nn.Resize(b.dTmp, len(dy))
 	copy(b.dTmp, dy)
 
 	// Residual branch.
 	d := b.conv2.Backward(dy, true, true)
-	d = b.bn2.Backward(d)
+	d = b.bn2.backward(d, dCond)
 	d = b.conv1.Backward(d, true, true)
 	b.dUp = nn.Resize(b.dUp, small)
 	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dUp)
-	d = b.bn1.Backward(b.dUp)
+	d = b.bn1.backward(b.dUp, dCond)
 	b.dx = nn.Resize(b.dx, small)
 	copy(b.dx, d)
 
