@@ -45,6 +45,9 @@ func NewQueue(name string, size, dim int, dtype tensor.Dtype, seed int64) (*Queu
 	return q, nil
 }
 
+// Size returns K, the number of keys the queue holds.
+func (q *Queue) Size() int { return q.keys.Value.Shape()[0] }
+
 // Node binds the queue's keys in g: a K×D constant of the step.
 func (q *Queue) Node(g *backend.Graph) *gorgonia.Node { return g.Param(q.keys) }
 
@@ -57,20 +60,47 @@ func (q *Queue) Enqueue(keys []float32) error {
 		return fmt.Errorf("enqueue %d values into a %d×%d queue: %w",
 			len(keys), size, dim, core.ErrInvalidArgument)
 	}
-	rows := backend.Float64s(q.keys.Value)
 	ptr := int(backend.Float64s(q.ptr.Value)[0])
+	row := make([]float64, dim)
 	for i := range len(keys) / dim {
-		row := make([]float64, dim)
 		for j := range row {
 			row[j] = float64(keys[i*dim+j])
 		}
 		unitInPlace(row)
-		copy(rows[ptr*dim:(ptr+1)*dim], row)
+		q.setRow(ptr, row)
 		ptr = (ptr + 1) % size
 	}
-	backend.SetFloat64s(q.keys.Value, rows)
 	backend.SetFloat64s(q.ptr.Value, []float64{float64(ptr)})
 	return nil
+}
+
+// setRow overwrites key i in the queue's own dtype.
+func (q *Queue) setRow(i int, row []float64) {
+	d := len(row)
+	switch q.keys.Value.Dtype() {
+	case tensor.Float32:
+		dst := q.keys.Value.Float32s()[i*d : (i+1)*d]
+		for j, v := range row {
+			dst[j] = float32(v)
+		}
+	default:
+		copy(q.keys.Value.Float64s()[i*d:(i+1)*d], row)
+	}
+}
+
+// Float32s returns the keys, K×D row-major, for an eager loss (NCE): the
+// queue's own storage when its dtype is float32, so not to be modified,
+// and a copy otherwise.
+func (q *Queue) Float32s() []float32 {
+	if q.keys.Value.Dtype() == tensor.Float32 {
+		return q.keys.Value.Float32s()
+	}
+	rows := q.keys.Value.Float64s()
+	out := make([]float32, len(rows))
+	for i, v := range rows {
+		out[i] = float32(v)
+	}
+	return out
 }
 
 // Tensors lists the keys and the write position for checkpoints.
@@ -96,11 +126,21 @@ func MomentumUpdate(key, query *backend.Params, m float64) error {
 		}
 	}
 	for i, qp := range qs {
-		kv, qv := backend.Float64s(ks[i].Value), backend.Float64s(qp.Value)
+		kt, qt := ks[i].Value, qp.Value
+		if kt.Dtype() == tensor.Float32 && qt.Dtype() == tensor.Float32 {
+			// In place: this runs every step on every weight.
+			kv, qv := kt.Float32s(), qt.Float32s()
+			keep, take := float32(m), float32(1-m)
+			for j := range kv {
+				kv[j] = keep*kv[j] + take*qv[j]
+			}
+			continue
+		}
+		kv, qv := backend.Float64s(kt), backend.Float64s(qt)
 		for j := range kv {
 			kv[j] = m*kv[j] + (1-m)*qv[j]
 		}
-		backend.SetFloat64s(ks[i].Value, kv)
+		backend.SetFloat64s(kt, kv)
 	}
 	return nil
 }
