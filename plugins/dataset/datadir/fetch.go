@@ -18,15 +18,14 @@ import (
 // file from the first source folder that has it and checking its sha256.
 // Files already present with the right sum are left alone. It returns the
 // data set's folder. Data sets with no local source (CIFAR) return an
-// ErrFailedPrecondition error that says how to get them.
+// ErrFailedPrecondition error that says how to get them: FetchArchive
+// unpacks a downloaded tarball.
 func Fetch(ctx context.Context, root, name string) (string, error) {
 	e, err := Lookup(name)
 	if err != nil {
 		return "", err
 	}
 	dest := filepath.Join(root, e.Name)
-	// TODO(ndalab): fetch could also unpack a downloaded CIFAR tarball
-	// (--from FILE) once its sha256 is pinned here.
 	if e.sources == nil {
 		if _, err := Locate(root, name); err == nil {
 			return dest, nil
