@@ -157,7 +157,7 @@ func TestGeneratorGradients(t *testing.T) {
 		{"class tables", 2, 0, fdStep, []string{"block0.bn1.gamma", "block2.bn2.beta"}},
 		// The gains 1 + Wg·c of this tiny model spread over about -4..7
 		// between samples, which curves the loss more: at fdStep the
-		// differences miss by up to 40%, at a tenth of it they agree
+		// differences miss by over 40%, at a tenth of it they agree
 		// within 0.4%, converging on the analytic values as the step
 		// shrinks.
 		{"shared embedding", 2, 3, fdStep / 10, []string{"shared", "block0.bn1.gain.w",
