@@ -41,6 +41,9 @@ func (i runIdentity) String() string {
 // does not matter for runs. Values at one run, name and step are replaced
 // by the source's.
 //
+// Leases are not copied: they belong to the processes working on the
+// source files, not to the target.
+//
 // Two different runs claiming one ID (another experiment, cell, seed,
 // start, config or record) are an error that lists every such ID, and then
 // nothing is written.

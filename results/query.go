@@ -38,7 +38,7 @@ type RunFilter struct {
 }
 
 const runColumns = `r.id, r.experiment, r.cell_id, r.params, r.config, r.seed, r.status,
-	r.error, r.step, r.started, r.ended, r.record`
+	r.error, r.step, r.started, r.ended, r.record, r.lease_owner, r.lease_until, r.heartbeat`
 
 // Runs returns the runs the filter selects, oldest first.
 func (s *Store) Runs(ctx context.Context, f RunFilter) ([]*Run, error) {
@@ -102,9 +102,11 @@ func scanRun(sc scanner) (*Run, error) {
 		params, config, record string
 		started                int64
 		ended                  sql.NullInt64
+		leaseOwner             sql.NullString
+		leaseUntil, heartbeat  sql.NullInt64
 	)
 	err := sc.Scan(&r.ID, &r.Experiment, &r.CellID, &params, &config, &r.Seed, &r.Status,
-		&r.Error, &r.Step, &started, &ended, &record)
+		&r.Error, &r.Step, &started, &ended, &record, &leaseOwner, &leaseUntil, &heartbeat)
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +118,9 @@ func scanRun(sc scanner) (*Run, error) {
 	r.Started = time.Unix(0, started)
 	if ended.Valid {
 		r.Ended = time.Unix(0, ended.Int64)
+	}
+	if l := leaseFrom(leaseOwner, leaseUntil, heartbeat); l.Owner != "" {
+		r.Lease = &l
 	}
 	return &r, nil
 }

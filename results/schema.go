@@ -61,8 +61,16 @@ CREATE TABLE artifacts (
 ALTER TABLE metrics ADD COLUMN higher_is_better INTEGER;
 CREATE INDEX metrics_by_name ON metrics(name, rid, step, value, higher_is_better);
 `,
+	// Version 3: a running run is leased by the process working on it, which
+	// renews the lease by heartbeat; a lease past lease_until is dead and may
+	// be taken over. All three are NULL when no process holds the run.
+	`
+ALTER TABLE runs ADD COLUMN lease_owner TEXT;    -- "pid@host/token"
+ALTER TABLE runs ADD COLUMN lease_until INTEGER; -- unix nanoseconds
+ALTER TABLE runs ADD COLUMN heartbeat INTEGER;   -- unix nanoseconds of the last renewal
+`,
 }
 
 // SchemaVersion is the schema version this build writes; it equals
 // len(migrations), which a test checks.
-const SchemaVersion = 2
+const SchemaVersion = 3

@@ -47,6 +47,10 @@ type Run struct {
 	Started    time.Time
 	Ended      time.Time       // zero while running
 	Record     json.RawMessage // reproducibility record (versions, hashes, host)
+	// Lease is held by the process working on a running run; nil when none
+	// holds it, as always once the run has ended. A lease read back may
+	// have lapsed: see Lease.Live.
+	Lease *Lease
 }
 
 // Point is one value of a training series at a step.

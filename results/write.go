@@ -18,9 +18,18 @@ import (
 	"github.com/ndalab/ndalab/core"
 )
 
+// ErrRunExists is what CreateRun returns (wrapped, with
+// core.ErrFailedPrecondition) for a run ID that exists already.
+var ErrRunExists = errors.New("run exists already")
+
 // CreateRun records a new run and its experiment. Started defaults to now,
 // Status to running; Params, Config and Record must be valid JSON if set.
-// A run ID that exists already is an error.
+// A run ID that exists already is an error wrapping ErrRunExists.
+//
+// A run created with a Lease (Owner and Until set; the run must be running)
+// is created only if no other owner holds a live lease on a run of the same
+// cell, else CreateRun returns a *LeaseError naming the holder: taking a
+// cell is then one transaction.
 func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 	if r.ID == "" || r.Experiment == "" || r.CellID == "" {
 		return fmt.Errorf("create run %q: id, experiment and cell id are required: %w",
@@ -35,6 +44,11 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 	}
 	if r.Started.IsZero() {
 		r.Started = time.Now()
+	}
+	if l := r.Lease; l != nil && (l.Owner == "" || l.Until.IsZero() || r.Status != StatusRunning) {
+		return fmt.Errorf("create run %s: a lease needs an owner, an end and a running run "+
+			"(got %q until %v, status %s): %w", r.ID, l.Owner, l.Until, r.Status,
+			core.ErrInvalidArgument)
 	}
 	row, err := encodeRun(r)
 	if err != nil {
@@ -54,8 +68,14 @@ func (s *Store) CreateRun(ctx context.Context, r *Run) error {
 		if err != nil {
 			return err
 		}
+		if r.Lease != nil {
+			err := checkCellFree(ctx, tx, r.ID, r.Experiment, r.CellID, r.Lease.Owner, time.Now())
+			if err != nil {
+				return err
+			}
+		}
 		if exists {
-			return fmt.Errorf("run %q exists already: %w", r.ID, core.ErrFailedPrecondition)
+			return fmt.Errorf("run %q: %w: %w", r.ID, ErrRunExists, core.ErrFailedPrecondition)
 		}
 		return insertRun(ctx, tx, row)
 	})
@@ -69,6 +89,8 @@ type runRow struct {
 	step, started                          int64
 	ended                                  sql.NullInt64
 	record                                 string
+	leaseOwner                             sql.NullString
+	leaseUntil, heartbeat                  sql.NullInt64
 }
 
 func encodeRun(r *Run) (runRow, error) {
@@ -97,6 +119,15 @@ func encodeRun(r *Run) (runRow, error) {
 	if !r.Ended.IsZero() {
 		row.ended = sql.NullInt64{Int64: r.Ended.UnixNano(), Valid: true}
 	}
+	if l := r.Lease; l != nil {
+		beat := l.Heartbeat
+		if beat.IsZero() {
+			beat = time.Now()
+		}
+		row.leaseOwner = sql.NullString{String: l.Owner, Valid: true}
+		row.leaseUntil = sql.NullInt64{Int64: l.Until.UnixNano(), Valid: true}
+		row.heartbeat = sql.NullInt64{Int64: beat.UnixNano(), Valid: true}
+	}
 	return row, nil
 }
 
@@ -119,16 +150,18 @@ func rawJSON(m json.RawMessage, what, id string) (string, error) {
 
 func insertRun(ctx context.Context, tx *sql.Tx, r runRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO runs
-		(id, experiment, cell_id, params, config, seed, status, error, step, started, ended, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, experiment, cell_id, params, config, seed, status, error, step, started, ended, record,
+		lease_owner, lease_until, heartbeat)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.id, r.experiment, r.cellID, r.params, r.config, r.seed, r.status, r.errMsg,
-		r.step, r.started, r.ended, r.record)
+		r.step, r.started, r.ended, r.record, r.leaseOwner, r.leaseUntil, r.heartbeat)
 	return err
 }
 
 // UpdateRun sets a run's status, last completed step and error message. A
-// terminal status (anything but running) also sets Ended to now; running
-// clears it, as when a run resumes.
+// terminal status (anything but running) also sets Ended to now and ends
+// the run's lease, since an ended run has no process working on it;
+// running clears Ended, as when a run resumes, and keeps the lease.
 func (s *Store) UpdateRun(ctx context.Context, id, status string, step int64, errMsg string) error {
 	if !slices.Contains(Statuses, status) {
 		return fmt.Errorf("update run %s: unknown status %q (want one of %s): %w",
@@ -139,9 +172,10 @@ func (s *Store) UpdateRun(ctx context.Context, id, status string, step int64, er
 		ended = sql.NullInt64{Int64: time.Now().UnixNano(), Valid: true}
 	}
 	return s.write(ctx, "update run "+id, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx,
-			"UPDATE runs SET status = ?, step = ?, error = ?, ended = ? WHERE id = ?",
-			status, step, errMsg, ended, id)
+		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?1, step = ?2, error = ?3,
+			ended = ?4, lease_owner = iif(?1 = ?5, lease_owner, NULL),
+			lease_until = iif(?1 = ?5, lease_until, NULL), heartbeat = iif(?1 = ?5, heartbeat, NULL)
+			WHERE id = ?6`, status, step, errMsg, ended, StatusRunning, id)
 		if err != nil {
 			return err
 		}

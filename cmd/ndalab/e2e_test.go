@@ -175,3 +175,48 @@ func runsByStatusQuiet(db string) map[string][]*results.Run {
 	}
 	return out
 }
+
+// Two `ndalab run` of one file on one database share the cells: each
+// leaves the cell the other is running to it, saying whose it is, and
+// every cell runs once.
+func TestTwoRunsShareCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains toy GANs through plugin processes")
+	}
+	dir := t.TempDir()
+	bin := buildNdalab(t)
+	exp := filepath.Join(dir, "toy.yaml")
+	os.WriteFile(exp, []byte(toyExperiment(400, "")), 0o644)
+	db := filepath.Join(dir, "toy.db")
+	args := []string{"run", exp, "--db", db, "--out", filepath.Join(dir, "out"), "--no-table"}
+
+	first := exec.Command(bin, args...)
+	var firstOut strings.Builder
+	first.Stdout, first.Stderr = &firstOut, &firstOut
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) && len(runsByStatusQuiet(db)[results.StatusRunning]) == 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	secondOut, err := exec.Command(bin, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("second run: %v\n%s", err, secondOut)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, firstOut.String())
+	}
+
+	byStatus := runsByStatus(t, db)
+	if len(byStatus[results.StatusFinished]) != 2 || len(byStatus) != 1 {
+		t.Fatalf("want exactly 2 finished runs, got %v\nfirst:\n%s\nsecond:\n%s", byStatus,
+			firstOut.String(), secondOut)
+	}
+	held := fmt.Sprintf("left to another process: run %s is held by %d@",
+		byStatus[results.StatusFinished][0].ID, first.Process.Pid)
+	t.Logf("second run:\n%s", secondOut)
+	if !strings.Contains(string(secondOut), held) {
+		t.Errorf("the second run's output lacks %q:\n%s", held, secondOut)
+	}
+}

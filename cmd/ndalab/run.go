@@ -171,13 +171,17 @@ func summarize(w io.Writer, outcomes []runner.Outcome) int {
 			continue
 		}
 		counts[o.Status]++
-		if o.Status == results.StatusFailed {
+		switch o.Status {
+		case results.StatusFailed:
 			failed++
 			fmt.Fprintf(w, "cell %s failed: %v\n", o.Cell.ID, o.Err)
+		case runner.StatusHeld:
+			fmt.Fprintf(w, "cell %s left to another process: %v\n", o.Cell.ID, o.Err)
 		}
 	}
 	var parts []string
-	for _, s := range append(slices.Clone(results.Statuses), runner.StatusSkipped, "not started") {
+	for _, s := range append(slices.Clone(results.Statuses), runner.StatusSkipped,
+		runner.StatusHeld, "not started") {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
 		}

@@ -14,6 +14,10 @@ import (
 // evaluate runs the cell's metrics at the current step, draws the sample
 // grid, records the values and keeps the best checkpoint.
 func (u *run) evaluate(ctx context.Context) error {
+	// Evaluation writes files and values of the run: only under its lease.
+	if err := u.lease.confirm(); err != nil {
+		return err
+	}
 	c := u.c
 	u.evalled = u.step
 	values := map[string]float64{}

@@ -50,6 +50,7 @@ type run struct {
 	hasBest  bool
 	realFeat *core.Batch // cached real features for FID-like metrics
 	record   Record
+	lease    *lease // this runner's hold on the run
 }
 
 // divergedError ends a run as diverged.
@@ -58,14 +59,17 @@ type divergedError struct{ msg string }
 func (e *divergedError) Error() string { return e.msg }
 
 // newRun starts a cell's components, creates or resumes its run record and
-// brings the model to the step to continue from.
-func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run) (*run, error) {
+// brings the model to the step to continue from. A resumable prev is
+// leased by l already; a new run is created with l's lease, which fails
+// with a *results.LeaseError if another process holds the cell.
+func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run,
+	l *lease) (*run, error) {
 	res, err := r.resolveCell(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	u := &run{r: r, c: c, res: res, pool: p, dir: r.cellDir(c), evalled: -1,
-		losses: map[string]float64{}}
+		losses: map[string]float64{}, lease: l}
 	fail := func(err error) (*run, error) {
 		u.close()
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
@@ -94,13 +98,10 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 	u.choosePrimary()
 
 	// Resume an interrupted attempt from its last checkpoint, if any. A
-	// run still marked running is taken for one whose process died.
-	// TODO(ndalab): a lease (pid, host, heartbeat) in the store would tell
-	// it from a run that another process is still working on.
+	// run still marked running is here only once its process's lease
+	// lapsed: that process died.
 	u.id = nextRunID(c.ID, prev)
-	resumable := prev != nil && (prev.Status == results.StatusInterrupted ||
-		prev.Status == results.StatusRunning)
-	if resumable {
+	if resumable(prev) {
 		h, body, err := ReadCheckpoint(filepath.Join(u.dir, "last.ckpt"))
 		switch {
 		case err == nil && h.Cell == c.ID && h.RunID == prev.ID:
@@ -124,10 +125,20 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 	} else {
 		run := &results.Run{ID: u.id, Experiment: c.Experiment, CellID: c.ID, Params: c.Varying,
 			Config: c.Config, Seed: c.Seed, Status: results.StatusRunning, Started: u.start,
-			Record: u.record.JSON()}
+			Record: u.record.JSON(), Lease: l.forNew()}
 		if err := r.opt.Store.CreateRun(ctx, run); err != nil {
 			return fail(err)
 		}
+		if prev != nil && prev.Status == results.StatusRunning {
+			// Leased here, so its process is gone, with nothing to resume.
+			msg := fmt.Sprintf("abandoned: its process stopped before a checkpoint of this "+
+				"run; continued as run %s", u.id)
+			if err := r.opt.Store.UpdateRun(ctx, prev.ID, results.StatusFailed, prev.Step,
+				msg); err != nil {
+				r.opt.Log.Warn("mark abandoned run", "run", prev.ID, "err", err)
+			}
+		}
+		l.hold(ctx, u.id)
 	}
 	return u, nil
 }
@@ -294,6 +305,9 @@ func (u *run) execute(ctx context.Context) (string, int64, error) {
 
 	err := u.body(ctx)
 	bg := context.WithoutCancel(ctx)
+	if lost := u.lease.lostErr(); lost != nil {
+		return u.abandon(lost)
+	}
 	status, errMsg := results.StatusFinished, ""
 	var div *divergedError
 	switch {
@@ -318,9 +332,21 @@ func (u *run) execute(ctx context.Context) (string, int64, error) {
 	default:
 		status, errMsg = results.StatusFailed, err.Error()
 	}
+	if lost := u.lease.lostErr(); lost != nil {
+		return u.abandon(lost)
+	}
 	u.flush(bg)
 	if status != results.StatusInterrupted {
 		u.finishArtifacts(bg)
+	}
+
+	// The final status ends the lease; renew it once more first, so that a
+	// run taken over meanwhile is left to its new process.
+	u.lease.stopBeat()
+	if u.lease.confirm() != nil {
+		if lost := u.lease.lostErr(); lost != nil {
+			return u.abandon(lost)
+		}
 	}
 	if uerr := u.r.opt.Store.UpdateRun(bg, u.id, status, u.step, errMsg); uerr != nil &&
 		err == nil {
@@ -329,6 +355,15 @@ func (u *run) execute(ctx context.Context) (string, int64, error) {
 	u.r.opt.Progress.Report(Event{Time: time.Now(), Kind: "end", Cell: c.ID, Run: u.id,
 		Step: u.step, Steps: c.Train.Steps, Status: status, Msg: errMsg, Best: u.bestMap()})
 	return status, u.step, err
+}
+
+// abandon ends a run whose lease another process took over (this one
+// stalled past the expiry): the run is that process's now, so nothing more
+// of it is written here.
+func (u *run) abandon(lost error) (string, int64, error) {
+	u.r.opt.Progress.Report(Event{Time: time.Now(), Kind: "end", Cell: u.c.ID, Run: u.id,
+		Step: u.step, Steps: u.c.Train.Steps, Status: StatusHeld, Msg: lost.Error()})
+	return StatusHeld, u.step, fmt.Errorf("cell %s: %w", u.c.ID, lost)
 }
 
 // body is the task: train (unless an anomaly cell loads its GAN), then the
@@ -495,6 +530,9 @@ func (u *run) flush(ctx context.Context) error {
 // checkpoint flushes the series and writes last.ckpt at the current step;
 // the store's step follows, so both agree on where a resume starts.
 func (u *run) checkpoint(ctx context.Context) error {
+	if err := u.lease.confirm(); err != nil {
+		return err
+	}
 	if err := u.flush(ctx); err != nil {
 		return err
 	}

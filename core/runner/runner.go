@@ -22,6 +22,9 @@ type Store interface {
 	CreateRun(ctx context.Context, r *results.Run) error
 	LatestRun(ctx context.Context, experiment, cellID string) (*results.Run, error)
 	UpdateRun(ctx context.Context, id, status string, step int64, errMsg string) error
+	TakeLease(ctx context.Context, runID, owner string, ttl time.Duration) error
+	RenewLease(ctx context.Context, runID, owner string, ttl time.Duration) error
+	ReleaseLease(ctx context.Context, runID, owner string) error
 	AddMetricsWithDirection(ctx context.Context, runID string, step int64,
 		values map[string]float64, higherIsBetter map[string]bool) error
 	AddSeries(ctx context.Context, runID string, points []results.Point) error
@@ -49,6 +52,13 @@ type Options struct {
 	// Host fills the parts of the reproducibility record the runner cannot
 	// see itself (BLAS, device).
 	Host HostInfo
+	// LeaseInterval and LeaseExpiry time the lease a run holds in the store
+	// while this runner works on it: renewed every LeaseInterval (default
+	// DefaultLeaseInterval), taken for dead LeaseExpiry after the last
+	// renewal (default DefaultLeaseExpiry). Another runner on the same
+	// store leaves a cell with a live lease alone and takes over one whose
+	// lease lapsed. LeaseInterval must be shorter than LeaseExpiry.
+	LeaseInterval, LeaseExpiry time.Duration
 }
 
 // Runner runs cells. It is safe to call Run once at a time.
@@ -80,6 +90,16 @@ func New(opt Options) (*Runner, error) {
 	if opt.Catalog == nil {
 		opt.Catalog = NewCatalog(opt.Launcher)
 	}
+	if opt.LeaseInterval == 0 {
+		opt.LeaseInterval = DefaultLeaseInterval
+	}
+	if opt.LeaseExpiry == 0 {
+		opt.LeaseExpiry = DefaultLeaseExpiry
+	}
+	if opt.LeaseInterval < 0 || opt.LeaseExpiry <= opt.LeaseInterval {
+		return nil, fmt.Errorf("%w: runner lease interval %v must be positive and shorter than "+
+			"its expiry %v", core.ErrInvalidArgument, opt.LeaseInterval, opt.LeaseExpiry)
+	}
 	return &Runner{opt: opt, catalog: opt.Catalog}, nil
 }
 
@@ -91,9 +111,11 @@ func (r *Runner) Catalog() *Catalog { return r.catalog }
 type Outcome struct {
 	Cell   *Cell
 	RunID  string // empty if skipped before a run was made
-	Status string // a results status, or "skipped"
+	Status string // a results status, StatusSkipped or StatusHeld
 	Step   int64
-	Err    error
+	// Err is why a cell failed or was not run; for StatusHeld, a
+	// *results.LeaseError naming the process that holds the cell.
+	Err error
 }
 
 // StatusSkipped marks a cell whose finished run was reused.
@@ -101,7 +123,9 @@ const StatusSkipped = "skipped"
 
 // Run checks every cell, then runs them on the configured workers. Cells
 // with a finished (or diverged) run are skipped; interrupted ones resume
-// from their last checkpoint. It returns one outcome per cell, in cell
+// from their last checkpoint, as do running ones whose process died (their
+// lease lapsed); cells another process is running are left to it
+// (StatusHeld). It returns one outcome per cell, in cell
 // order, and an error if checking failed, a cell failed (with FailFast) or
 // ctx was cancelled.
 func (r *Runner) Run(ctx context.Context, cells []*Cell) ([]Outcome, error) {
@@ -267,8 +291,35 @@ func (r *Runner) cellDir(c *Cell) string {
 	return filepath.Join(r.opt.Out, c.Experiment, c.ID)
 }
 
+// claimTries bounds how often runCell decides again about a cell whose
+// latest run another process changed while this one was deciding.
+const claimTries = 3
+
+// errRaced says that another process changed a cell's runs between this
+// runner's reading them and its taking the cell.
+var errRaced = errors.New("another process changed the cell's runs meanwhile")
+
 // runCell runs (or skips, or resumes) one cell and reports its outcome.
 func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
+	for try := 1; ; try++ {
+		o := r.tryCell(ctx, p, c)
+		if !errors.Is(o.Err, errRaced) {
+			return o
+		}
+		if try == claimTries {
+			o.Status = results.StatusFailed
+			o.Err = fmt.Errorf("cell %s: gave up after %d tries: %w", c.ID, try, o.Err)
+			return o
+		}
+		r.opt.Log.Info("cell changed by another process; deciding again", "cell", c.ID)
+	}
+}
+
+// tryCell decides what to do with a cell from its latest run and does it.
+// Taking the cell is atomic in the store: a run to resume is leased, a new
+// run is created with its lease, and either fails if another process holds
+// a live lease on the cell.
+func (r *Runner) tryCell(ctx context.Context, p *pool, c *Cell) Outcome {
 	o := Outcome{Cell: c}
 	if ctx.Err() != nil {
 		o.Err = ctx.Err() // cancelled before it started: no status
@@ -293,8 +344,12 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 		r.opt.Progress.Report(Event{Time: time.Now(), Kind: "start", Cell: c.ID, Run: prev.ID,
 			Steps: c.Train.Steps, Msg: "rerunning: " + why})
 	}
+	var le *results.LeaseError
 	if c.Features.From != nil {
 		if err := r.require(ctx, p, c); err != nil {
+			if errors.As(err, &le) {
+				return r.held(c, prev, le)
+			}
 			o.Status, o.Err = results.StatusFailed, err
 			r.record(c, prev, err)
 			return o
@@ -305,8 +360,31 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 		return o
 	}
 
-	run, err := r.newRun(ctx, p, c, prev)
-	if err != nil {
+	rctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	l := r.newLease(cancel)
+	defer l.end()
+	if resumable(prev) {
+		if err := r.claim(ctx, l, c, prev); err != nil {
+			if errors.As(err, &le) {
+				return r.held(c, prev, le)
+			}
+			if !errors.Is(err, errRaced) {
+				o.Status = results.StatusFailed
+			}
+			o.Err = err
+			return o
+		}
+	}
+
+	run, err := r.newRun(rctx, p, c, prev, l)
+	switch {
+	case errors.As(err, &le):
+		return r.held(c, prev, le)
+	case errors.Is(err, results.ErrRunExists):
+		o.Err = fmt.Errorf("cell %s: %w: %w", c.ID, errRaced, err)
+		return o
+	case err != nil:
 		o.Err = err
 		if ctx.Err() == nil {
 			o.Status = results.StatusFailed
@@ -316,7 +394,50 @@ func (r *Runner) runCell(ctx context.Context, p *pool, c *Cell) Outcome {
 	}
 	defer run.close()
 	o.RunID = run.id
-	o.Status, o.Step, o.Err = run.execute(ctx)
+	o.Status, o.Step, o.Err = run.execute(rctx)
+	return o
+}
+
+// resumable reports whether a cell's latest run is one to continue: it was
+// interrupted, or it is running, which is left to its process while that
+// holds a live lease and taken over once the lease lapses.
+func resumable(prev *results.Run) bool {
+	return prev != nil && (prev.Status == results.StatusInterrupted ||
+		prev.Status == results.StatusRunning)
+}
+
+// claim leases prev, the cell's latest run, then checks that it is still
+// the latest and unchanged: another process may have resumed or replaced
+// it after this runner read it.
+func (r *Runner) claim(ctx context.Context, l *lease, c *Cell, prev *results.Run) error {
+	if err := l.take(ctx, prev.ID); err != nil {
+		return err
+	}
+	now, err := r.opt.Store.LatestRun(ctx, c.Experiment, c.ID)
+	if err != nil {
+		return err
+	}
+	if now == nil || now.ID != prev.ID || now.Status != prev.Status || now.Step != prev.Step {
+		return fmt.Errorf("cell %s: run %s: %w", c.ID, prev.ID, errRaced)
+	}
+	if prev.Lease != nil {
+		r.opt.Log.Info("taking over a run whose lease lapsed", "cell", c.ID, "run", prev.ID,
+			"owner", prev.Lease.Owner, "until", prev.Lease.Until)
+	}
+	return nil
+}
+
+// held is the outcome of a cell that another process is running.
+func (r *Runner) held(c *Cell, prev *results.Run, le *results.LeaseError) Outcome {
+	o := Outcome{Cell: c, RunID: le.HeldRun, Status: StatusHeld, Err: le}
+	if prev != nil && prev.ID == le.HeldRun {
+		o.Step = prev.Step
+	}
+	r.opt.Log.Info("cell held by another process", "cell", c.ID, "run", le.HeldRun,
+		"owner", le.Held.Owner, "until", le.Held.Until)
+	r.opt.Progress.Report(Event{Time: time.Now(), Kind: "skip", Cell: c.ID, Run: le.HeldRun,
+		Step: o.Step, Steps: c.Train.Steps, Status: StatusHeld,
+		Msg: "another process is running it: " + le.Error()})
 	return o
 }
 
@@ -352,6 +473,9 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 	}
 	if prev == nil || prev.Status != results.StatusFinished || r.stale(ctx, req, prev) != "" {
 		o := r.runCell(ctx, p, req)
+		if o.Status == StatusHeld {
+			return fmt.Errorf("features.from: cell %s: %w", req, o.Err)
+		}
 		if o.Status != results.StatusFinished {
 			return fmt.Errorf("%w: features.from: cell %s ended %s: %v", core.ErrFailedPrecondition,
 				req, o.Status, o.Err)
