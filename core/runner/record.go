@@ -51,10 +51,16 @@ type Record struct {
 	HostInfo
 	// DataChecksum is the training split's content hash, as the dataset
 	// reported it.
-	DataChecksum string    `json:"data_checksum,omitempty"`
-	Started      time.Time `json:"started"`
-	Ended        time.Time `json:"ended,omitzero"`
-	Step         int64     `json:"step"`
+	DataChecksum string `json:"data_checksum,omitempty"`
+	// FeatureCheckpoint and FeatureSHA256 name the feature network's
+	// weights: the checkpoint it loaded and the sha256 of the model bytes
+	// in it. Both are empty without a checkpoint, when the network is its
+	// plugin's initialisation, which the plugin version and parameters fix.
+	FeatureCheckpoint string    `json:"feature_checkpoint,omitempty"`
+	FeatureSHA256     string    `json:"feature_sha256,omitempty"`
+	Started           time.Time `json:"started"`
+	Ended             time.Time `json:"ended,omitzero"`
+	Step              int64     `json:"step"`
 }
 
 func (r *Runner) newRecord(c *Cell, comps []*started, t time.Time) Record {

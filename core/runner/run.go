@@ -32,6 +32,7 @@ type run struct {
 	metrics []*started
 	model   *started
 	feat    *started // feature network, or nil
+	featSum string   // sha256 of the feature network's loaded weights, or ""
 	feed    *feed
 	info    core.DatasetInfo // train split
 
@@ -117,6 +118,9 @@ func (r *Runner) newRun(ctx context.Context, p *pool, c *Cell, prev *results.Run
 	u.from, u.saved, u.start = u.step, u.step, time.Now()
 	u.record = r.newRecord(c, u.allStarted(p), u.start)
 	u.record.DataChecksum = u.info.Checksum
+	if u.featSum != "" {
+		u.record.FeatureCheckpoint, u.record.FeatureSHA256 = c.Features.Checkpoint, u.featSum
+	}
 
 	if u.id == prevID(prev) {
 		if err := r.opt.Store.UpdateRun(ctx, u.id, results.StatusRunning, u.step, ""); err != nil {
@@ -248,6 +252,7 @@ func (u *run) initFeatures(ctx context.Context) error {
 		if err := m.Load(ctx, body); err != nil {
 			return fmt.Errorf("features.checkpoint %s: %w", c.Features.Checkpoint, err)
 		}
+		u.featSum = weightsSum(body)
 	}
 	if _, ok := s.comp.(core.Embedder); !ok {
 		return fmt.Errorf("%w: features.model %s cannot embed", core.ErrUnimplemented, s.desc.ID())

@@ -481,25 +481,19 @@ func (r *Runner) require(ctx context.Context, p *pool, c *Cell) error {
 				req, o.Status, o.Err)
 		}
 	}
-	for _, f := range []string{"best.ckpt", "last.ckpt"} {
-		path := filepath.Join(r.cellDir(req), f)
-		if _, err := os.Stat(path); err == nil {
-			c.Features.Checkpoint = path
-			return nil
-		}
+	path, err := r.requiredCheckpoint(req)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("%w: features.from: cell %s left no checkpoint in %s", core.ErrNotFound, req,
-		r.cellDir(req))
+	c.Features.Checkpoint = path
+	return nil
 }
 
 // stale says why a finished run no longer stands for its cell c: another
-// ndalab version, a plugin whose version changed since, or training data
-// whose content changed; "" if it stands. Plugin checksums are recorded but
-// not compared, since every rebuild of the ndalab binary changes the
-// built-ins' sums.
-//
-// TODO(ndalab): also compare the feature network's hash, which the record
-// does not hold yet.
+// ndalab version, a plugin whose version changed since, training data
+// whose content changed, or another feature network (see staleFeatures);
+// "" if it stands. Plugin checksums are recorded but not compared, since
+// every rebuild of the ndalab binary changes the built-ins' sums.
 func (r *Runner) stale(ctx context.Context, c *Cell, prev *results.Run) string {
 	var rec Record
 	if len(prev.Record) == 0 || json.Unmarshal(prev.Record, &rec) != nil {
@@ -535,6 +529,9 @@ func (r *Runner) stale(ctx context.Context, c *Cell, prev *results.Run) string {
 			return fmt.Sprintf("dataset %s changed (checksum %.12s recorded, now %.12s)",
 				c.Dataset.Name, rec.DataChecksum, sum)
 		}
+	}
+	if c.Features.Model.Set() {
+		return r.staleFeatures(ctx, c, &rec)
 	}
 	return ""
 }
