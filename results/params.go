@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // Pseudo-parameters every run has besides its Params.
@@ -55,6 +56,33 @@ func ParamNames(runs []*Run) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// ShownParams lists, sorted, the names of params to show a person. A
+// plugin section with a label is shown by the label alone: the experiment
+// loader stores "augmentation": "jigsaw(k=4)" beside "augmentation.name"
+// and "augmentation.params.k", which the label spells already. Params are
+// the leaves of a config, so a name under another name in params is under
+// a label.
+func ShownParams(params map[string]any) []string {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		if !underLabel(params, k) {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// underLabel reports whether a dotted prefix of name is itself in params.
+func underLabel(params map[string]any, name string) bool {
+	for i := strings.LastIndexByte(name, '.'); i > 0; i = strings.LastIndexByte(name[:i], '.') {
+		if _, ok := params[name[:i]]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // LatestPerCell keeps the most recently started run of each experiment and

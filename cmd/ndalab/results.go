@@ -165,13 +165,10 @@ func duration(r *results.Run) string {
 	return r.Ended.Sub(r.Started).Round(time.Second).String()
 }
 
-// paramsText is "k=v k=v" in key order.
+// paramsText is "k=v k=v" in key order, a labelled plugin by its label
+// alone (see results.ShownParams).
 func paramsText(r *results.Run) string {
-	keys := make([]string, 0, len(r.Params))
-	for k := range r.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := results.ShownParams(r.Params)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		v, _ := r.ParamText(k)

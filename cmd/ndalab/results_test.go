@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ndalab/ndalab/experiments"
 	"github.com/ndalab/ndalab/results"
 )
 
@@ -160,5 +161,61 @@ func TestResultsBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "missing.db")); err == nil {
 		t.Error("reading a missing store created it")
+	}
+}
+
+// `results runs` and `results show` give a labelled plugin once, by its
+// label, for runs whose params are what the experiment loader stores.
+func TestResultsRunsShowLabelsOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x.yaml")
+	os.WriteFile(file, []byte(`
+name: labels
+task: gan
+dataset: {name: toy2d}
+model: {name: mlp-gan}
+train: {steps: 10, batch_size: 8}
+matrix:
+  augmentation: [{name: none}, {name: jigsaw, params: {k: 2}}, {name: jigsaw, params: {k: 3}}]
+`), 0o644)
+	x, err := experiments.Load(ctx, file, experiments.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "r.db")
+	s, err := results.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range x.Cells {
+		if _, ok := c.Varying["augmentation.name"]; !ok {
+			t.Fatalf("cell params %v lack augmentation.name: the test no longer covers labels",
+				c.Varying)
+		}
+		err := s.CreateRun(ctx, &results.Run{ID: c.ID + "-1", Experiment: x.Name, CellID: c.ID,
+			Params: c.Varying, Config: c.Config, Seed: c.Seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	out, err := runResults(t, "--db", db, "runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"augmentation=none\n", "augmentation=jigsaw(k=2)\n",
+		"augmentation=jigsaw(k=3)\n"} {
+		if strings.Count(out, want) != 1 {
+			t.Errorf("runs: want %q once in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "augmentation.") {
+		t.Errorf("runs repeats a labelled plugin's keys:\n%s", out)
+	}
+	out, err = runResults(t, "--db", db, "show", x.Cells[1].ID+"-1")
+	if err != nil || !strings.Contains(out, "params      augmentation=jigsaw(k=2)\n") {
+		t.Errorf("show: %v\n%s", err, out)
 	}
 }

@@ -590,20 +590,13 @@ func lossesOnly(m map[string]float64) map[string]float64 {
 }
 
 // FormatParams renders varying values as "k=v k=v", keys sorted. A plugin
-// with a label ("augmentation": "jigsaw(k=2)") is shown by it alone.
+// with a label ("augmentation": "jigsaw(k=2)") is shown by it alone (see
+// results.ShownParams).
 func FormatParams(m map[string]any) string {
-	parts := make([]string, 0, len(m))
-	for _, k := range slices.Sorted(keys(m)) {
-		sec, _, _ := strings.Cut(k, ".")
-		if _, labelled := m[sec]; labelled && sec != k {
-			continue
-		}
-		if sec, _, ok := strings.Cut(k, ".params."); ok {
-			if _, labelled := m[sec]; labelled {
-				continue
-			}
-		}
-		parts = append(parts, fmt.Sprintf("%s=%v", k, m[k]))
+	shown := results.ShownParams(m)
+	parts := make([]string, len(shown))
+	for i, k := range shown {
+		parts[i] = fmt.Sprintf("%s=%v", k, m[k])
 	}
 	return strings.Join(parts, " ")
 }
