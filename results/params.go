@@ -1,11 +1,15 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/ndalab/ndalab/core"
 )
 
 // Pseudo-parameters every run has besides its Params.
@@ -131,4 +135,136 @@ func DifferingParam(a, b *Run, ignore ...string) (name, va, vb string, differ bo
 		}
 	}
 	return "", "", "", false
+}
+
+// bookkeeping lists the run config keys that only say how a run is
+// recorded, never what it computes: the seed, over which tables average,
+// and how often losses and checkpoints are written (a resumed run equals
+// an uninterrupted one whatever the checkpoint cadence).
+var bookkeeping = []string{"seed", "train.log_every", "train.checkpoint_every"}
+
+// BookkeepingKeys returns the run config keys that cannot change a
+// recorded metric value; runs that differ only in these are runs of one
+// setting.
+func BookkeepingKeys() []string { return slices.Clone(bookkeeping) }
+
+// DifferingSetting returns the first config key (keys in name order,
+// depth first) whose value differs between runs a and b, with both values
+// as JSON, leaving out the bookkeeping keys; a key one run lacks reads
+// "(unset)", and a list is one value. Configs are compared as stored
+// (compact, keys sorted), so only the objects that differ are decoded.
+func DifferingSetting(a, b *Run) (key, va, vb string, differ bool, err error) {
+	// Runs of one setting mostly differ in their seed alone: tell so
+	// without decoding.
+	if headA, tailA, ok := cutTopSeed(a.Config); ok {
+		if headB, tailB, ok := cutTopSeed(b.Config); ok && bytes.Equal(headA, headB) &&
+			bytes.Equal(tailA, tailB) {
+			return "", "", "", false, nil
+		}
+	}
+	key, va, vb, differ, err = diffObjects("", orEmpty(a.Config), orEmpty(b.Config))
+	if err != nil {
+		return "", "", "", false, fmt.Errorf("config of run %s or %s: %v: %w", a.ID, b.ID, err,
+			core.ErrInternal)
+	}
+	return key, va, vb, differ, nil
+}
+
+// cutTopSeed splits a compact JSON object around its top-level "seed"
+// member (key and number); false if it has none.
+func cutTopSeed(c json.RawMessage) (head, tail []byte, ok bool) {
+	const key = `"seed":`
+	depth, inString, escaped := 0, false, false
+	for i := 0; i < len(c); i++ {
+		ch := c[i]
+		switch {
+		case inString && escaped:
+			escaped = false
+		case inString && ch == '\\':
+			escaped = true
+		case inString:
+			inString = ch != '"'
+		case ch == '"' && depth == 1 && (c[i-1] == '{' || c[i-1] == ',') &&
+			bytes.HasPrefix(c[i:], []byte(key)):
+			j := i + len(key)
+			for j < len(c) && strings.IndexByte("-+.0123456789eE", c[j]) >= 0 {
+				j++
+			}
+			return c[:i], c[j:], true
+		case ch == '"':
+			inString = true
+		case ch == '{' || ch == '[':
+			depth++
+		case ch == '}' || ch == ']':
+			depth--
+		}
+	}
+	return nil, nil, false
+}
+
+func orEmpty(m json.RawMessage) json.RawMessage {
+	if len(m) == 0 {
+		return json.RawMessage("{}")
+	}
+	return m
+}
+
+// diffObjects finds the first differing key under prefix of two JSON
+// values; a nil value is a missing one.
+func diffObjects(prefix string, a, b json.RawMessage) (string, string, string, bool, error) {
+	oa, isObjA := object(a)
+	ob, isObjB := object(b)
+	if (a == nil || isObjA) && (b == nil || isObjB) {
+		keys := make([]string, 0, len(oa)+len(ob))
+		for k := range oa {
+			keys = append(keys, k)
+		}
+		for k := range ob {
+			if _, ok := oa[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			full := k
+			if prefix != "" {
+				full = prefix + "." + k
+			}
+			x, y := oa[k], ob[k]
+			if slices.Contains(bookkeeping, full) || x != nil && y != nil && bytes.Equal(x, y) {
+				continue
+			}
+			key, vx, vy, differ, err := diffObjects(full, x, y)
+			if differ || err != nil {
+				return key, vx, vy, differ, err
+			}
+		}
+		return "", "", "", false, nil
+	}
+	if (a != nil && !json.Valid(a)) || (b != nil && !json.Valid(b)) {
+		return "", "", "", false, fmt.Errorf("key %q is not valid JSON", prefix)
+	}
+	if a != nil && b != nil && bytes.Equal(a, b) {
+		return "", "", "", false, nil
+	}
+	va, vb := "(unset)", "(unset)"
+	if a != nil {
+		va = string(a)
+	}
+	if b != nil {
+		vb = string(b)
+	}
+	return prefix, va, vb, true, nil
+}
+
+// object decodes a JSON object's members; false for anything else.
+func object(v json.RawMessage) (map[string]json.RawMessage, bool) {
+	if len(v) == 0 || v[0] != '{' {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(v, &m) != nil {
+		return nil, false
+	}
+	return m, true
 }

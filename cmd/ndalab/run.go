@@ -200,8 +200,12 @@ func printTable(ctx context.Context, e *env, store *results.Store, x *experiment
 	if rows == "" || len(metrics) == 0 {
 		return nil
 	}
+	cells := make([]string, len(x.Cells))
+	for i, c := range x.Cells {
+		cells[i] = c.ID
+	}
 	t, err := table.Load(ctx, store, table.Spec{Experiment: x.Name, Rows: rows, Metrics: metrics,
-		Higher: higher})
+		Higher: higher, Cells: cells})
 	if err != nil {
 		return err
 	}

@@ -661,3 +661,24 @@ metrics: [linear-probe]
 		t.Fatalf("test_accuracy %v, want one final value in [0.6, 1]", acc)
 	}
 }
+
+// The keys that tables leave out when they compare run configs must be
+// keys of the config that cells carry, or a renamed key would slip back in.
+func TestBookkeepingKeysInConfig(t *testing.T) {
+	e := newEnv(t)
+	x := e.load(e.runner(1, false), ganYAML)
+	var cfg map[string]any
+	if err := json.Unmarshal(x.Cells[0].Config, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range results.BookkeepingKeys() {
+		var v any = cfg
+		for part := range strings.SplitSeq(k, ".") {
+			m, _ := v.(map[string]any)
+			v = m[part]
+		}
+		if v == nil {
+			t.Errorf("bookkeeping key %s is not in a cell's config %s", k, x.Cells[0].Config)
+		}
+	}
+}

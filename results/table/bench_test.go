@@ -22,6 +22,19 @@ const (
 	benchMetrics, benchEvals            = 10, 3
 )
 
+// benchConfig is a run config of the size and shape the runner stores
+// (augmentation, lambda and seed to fill in), which tables compare.
+const benchConfig = `{"anomaly":{"load":"","ood":[],"samples":1000},
+"augmentation":{"name":"aug%d","params":{"k":2,"p":0.5}},
+"dataset":{"name":"cifar10","params":{"data_dir":"data","subset":0}},
+"eval":{"ema":true,"every":5000,"grid":64,"primary":"","probe_samples":2000,"samples":10000},
+"features":{"checkpoint":"","from":"cls/0123456789abcdef","model":{"name":"classifier",
+"params":{"feat_dim":128,"width":32}}},"metrics":[{"name":"fid","params":{}},
+{"name":"kid","params":{"subsets":10}}],"model":{"name":"biggan32","params":{"ch":64,
+"lr_d":0.0002,"lr_g":0.0002}},"task":"gan","train":{"batch_size":64,"checkpoint_every":0,
+"conditional":false,"d_steps":2,"lambda":%g,"log_every":100,"steps":50000},
+"views":{"name":"","params":{}},"seed":%d}`
+
 // benchDB is the benchmark store's file, written once per test binary
 // (the testing package calls a benchmark function more than once).
 var benchDB struct {
@@ -85,7 +98,8 @@ func writeBenchStore(path string) error {
 				id := fmt.Sprintf("a%d-l%d-s%d", a, l, seed)
 				r := &results.Run{ID: id, Experiment: "bench", CellID: id, Seed: seed,
 					Status: results.StatusFinished, Started: t0.Add(time.Duration(n)),
-					Params: map[string]any{"aug": fmt.Sprintf("aug%d", a), "lambda": float64(l) / 10}}
+					Params: map[string]any{"aug": fmt.Sprintf("aug%d", a), "lambda": float64(l) / 10},
+					Config: fmt.Appendf(nil, benchConfig, a, float64(l)/10, seed)}
 				if err := s.CreateRun(ctx, r); err != nil {
 					return err
 				}

@@ -31,6 +31,10 @@ type Spec struct {
 	Agg        Agg               // AggBest (default) or AggLast
 	Higher     map[string]bool   // directions stated by the caller, by metric
 	Where      map[string]string // keep only runs whose parameter has this value
+	// Cells, when set, keeps only runs of these cell IDs: the cells of one
+	// experiment file, not those of its earlier versions run into the same
+	// store under the same name.
+	Cells []string
 }
 
 // Metric is a metric column's name and direction.
@@ -146,6 +150,13 @@ func Build(spec Spec, in Input) (*Table, error) {
 		return nil, fmt.Errorf("table: no row parameter given: %w", core.ErrInvalidArgument)
 	}
 	runs := results.LatestPerCell(in.Runs)
+	if len(spec.Cells) > 0 {
+		keep := make(map[string]bool, len(spec.Cells))
+		for _, id := range spec.Cells {
+			keep[id] = true
+		}
+		runs = slices.DeleteFunc(runs, func(r *results.Run) bool { return !keep[r.CellID] })
+	}
 	if err := checkParams(spec, runs); err != nil {
 		return nil, err
 	}
@@ -227,25 +238,39 @@ func checkParams(spec Spec, runs []*results.Run) error {
 }
 
 // checkGroup reports runs in one table cell that differ in more than the
-// seed, since averaging them would mix different settings.
-//
-// TODO(ndalab): compare the full configs (less the seed) too, so that runs
-// whose non-matrix settings differ (a merged shard with another feature
-// network for FID) are never averaged; needs the runner's config layout to
-// say which keys are per-run bookkeeping.
+// seed, since averaging them would mix different settings: first a
+// parameter (what varies in an experiment), then any other config key but
+// the bookkeeping ones (results.BookkeepingKeys), which tells apart runs of
+// one experiment name that ran with other settings (a file edited between
+// runs, a merged shard with another feature network).
 func checkGroup(spec Spec, row, col string, g []*results.Run) error {
+	where := spec.Rows + "=" + row
+	if spec.Cols != "" {
+		where += ", " + spec.Cols + "=" + col
+	}
 	for _, r := range g[1:] {
 		k, a, b, differ := results.DifferingParam(g[0], r, spec.Rows, spec.Cols)
 		if !differ {
 			continue
 		}
-		where := spec.Rows + "=" + row
-		if spec.Cols != "" {
-			where += ", " + spec.Cols + "=" + col
-		}
 		return fmt.Errorf("table: runs %s and %s in the cell %s differ in %s (%s, %s), "+
 			"not only in the seed: pivot it with --rows/--cols or pick one with "+
 			"--where %s=%s: %w", g[0].ID, r.ID, where, k, a, b, k, a, core.ErrInvalidArgument)
+	}
+
+	for _, r := range g[1:] {
+		k, a, b, differ, err := results.DifferingSetting(g[0], r)
+		if err != nil {
+			return fmt.Errorf("table: %w", err)
+		}
+		if !differ {
+			continue
+		}
+		return fmt.Errorf("table: runs %s and %s in the cell %s were run with different "+
+			"settings: config key %s is %s in one and %s in the other, so they are not seeds "+
+			"of one setting; keep such runs in separate experiments or databases (ndalab "+
+			"results compare %[1]s %[2]s lists every difference): %[7]w", g[0].ID, r.ID, where,
+			k, a, b, core.ErrInvalidArgument)
 	}
 	return nil
 }

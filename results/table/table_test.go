@@ -220,3 +220,91 @@ func TestCellText(t *testing.T) {
 		}
 	}
 }
+
+// settingsRun is a finished run of cell aug=jigsaw with one fid value and
+// the given config.
+func settingsRun(t *testing.T, s *results.Store, id string, seed int64, cfg string) {
+	t.Helper()
+	ctx := context.Background()
+	err := s.CreateRun(ctx, &results.Run{ID: id, Experiment: "e", CellID: id, Seed: seed,
+		Status: results.StatusFinished, Params: map[string]any{"aug": "jigsaw", "seed": seed},
+		Config: []byte(cfg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddMetrics(ctx, id, 100, map[string]float64{"fid": 30 + float64(seed)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSettingsMustMatch averages runs whose configs differ in the seed and
+// in bookkeeping only, and refuses runs whose other settings differ,
+// naming the key and both values.
+func TestSettingsMustMatch(t *testing.T) {
+	const cfg = `{"augmentation": {"name": "jigsaw", "params": {}}, "seed": %d,
+		"features": {"checkpoint": %q}, "train": {"steps": %d, "log_every": %d,
+		"checkpoint_every": %d}, "metrics": [{"name": "fid"}]}`
+	spec := Spec{Rows: "aug", Metrics: []string{"fid"}}
+	for _, tc := range []struct {
+		name  string
+		other string // the second run's config; the first is cfg(1, a.ckpt, 1000, 10, 0)
+		want  string // "" for a table
+	}{
+		{"seed and bookkeeping", fmt.Sprintf(cfg, 2, "a.ckpt", 1000, 50, 500), ""},
+		{"steps", fmt.Sprintf(cfg, 2, "a.ckpt", 2000, 10, 0),
+			"config key train.steps is 1000 in one and 2000 in the other"},
+		{"feature network", fmt.Sprintf(cfg, 2, "b.ckpt", 1000, 10, 0),
+			`config key features.checkpoint is "a.ckpt" in one and "b.ckpt" in the other`},
+		{"metric list", strings.Replace(fmt.Sprintf(cfg, 2, "a.ckpt", 1000, 10, 0),
+			`[{"name": "fid"}]`, `[{"name": "fid"}, {"name": "kid"}]`, 1),
+			`config key metrics is [{"name":"fid"}] in one and [{"name":"fid"},{"name":"kid"}]`},
+		{"a key one lacks", `{"augmentation": {"name": "jigsaw", "params": {"k": 2}}}`,
+			"config key augmentation.params.k is (unset) in one and 2 in the other"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := results.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			settingsRun(t, s, "r1", 1, fmt.Sprintf(cfg, 1, "a.ckpt", 1000, 10, 0))
+			settingsRun(t, s, "r2", 2, tc.other)
+			tab, err := Load(context.Background(), s, spec)
+			if tc.want == "" {
+				if err != nil || tab.Cells[0][0].N != 2 || tab.Cells[0][0].Mean != 31.5 {
+					t.Fatalf("table %+v (%v), want one cell of 2 runs, mean 31.5", tab, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "runs r1 and r2 in the cell aug=jigsaw") ||
+				!errors.Is(err, core.ErrInvalidArgument) {
+				t.Fatalf("error %v; want one naming both runs and containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// A table of given cells leaves out runs of other cells of the experiment,
+// such as those of an earlier version of its file with other settings.
+func TestCellsFilter(t *testing.T) {
+	s, err := results.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	const cfg = `{"seed": %d, "train": {"steps": %d}}`
+	settingsRun(t, s, "old1", 1, fmt.Sprintf(cfg, 1, 1000))
+	settingsRun(t, s, "new1", 1, fmt.Sprintf(cfg, 1, 2000))
+	settingsRun(t, s, "new2", 2, fmt.Sprintf(cfg, 2, 2000))
+	spec := Spec{Rows: "aug", Metrics: []string{"fid"}}
+	if _, err := Load(context.Background(), s, spec); err == nil ||
+		!strings.Contains(err.Error(), "train.steps") {
+		t.Fatalf("old and new runs together: %v, want a train.steps error", err)
+	}
+	spec.Cells = []string{"new1", "new2"}
+	tab, err := Load(context.Background(), s, spec)
+	if err != nil || tab.Cells[0][0].N != 2 {
+		t.Fatalf("new cells only: %+v (%v), want one cell of 2 runs", tab, err)
+	}
+}
