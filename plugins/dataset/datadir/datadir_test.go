@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,20 @@ func TestDirOrder(t *testing.T) {
 	t.Setenv(EnvVar, "")
 	if d, _ := Dir(""); !strings.HasSuffix(d, filepath.Join("ndalab", "data")) {
 		t.Errorf("default Dir = %q, want .../ndalab/data", d)
+	}
+}
+
+// The MNIST files are copied from the GoMNIST module, so go.mod must require
+// the very version the catalogue looks for; `go mod tidy` drops a module no
+// built file imports, and a fresh machine then has no MNIST to fetch.
+func TestGoModRequiresGoMNIST(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", goMNISTModule).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -m %s: %v: %s", goMNISTModule, err, out)
+	}
+	want := goMNISTModule + " " + goMNISTVersion
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("go.mod has %q, the catalogue looks for %q", got, want)
 	}
 }
 

@@ -46,6 +46,9 @@ func Fetch(ctx context.Context, root, name string) (string, error) {
 			continue
 		}
 		if err := fetchFile(sources, f, target); err != nil {
+			if errors.Is(err, core.ErrNotFound) && e.sourceHint != "" {
+				return "", fmt.Errorf("fetch %s: %w; %s", name, err, e.sourceHint)
+			}
 			return "", fmt.Errorf("fetch %s: %w", name, err)
 		}
 	}
