@@ -109,6 +109,40 @@ func TestRunThroughRealProcesses(t *testing.T) {
 	}
 }
 
+// When every cell fails, run reports the failures and no table: an error
+// about metrics nobody recorded would only bury them.
+func TestRunWhereEveryCellFails(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts plugin processes")
+	}
+	dir := t.TempDir()
+	bin := buildNdalab(t)
+	plugins := filepath.Join(dir, "plugins")
+	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "ndalab-augmentation-crash"),
+		"../../registry/testdata/faulty")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the crashing plugin: %v\n%s", err, out)
+	}
+	exp := filepath.Join(dir, "toy.yaml")
+	yaml, _, _ := strings.Cut(toyExperiment(20, ""), "    - {name: none}")
+	// Two cells, so that the table would have rows.
+	os.WriteFile(exp, []byte(yaml+"    - {name: crash}\n  train.lambda: [0.25, 0.5]\n"), 0o644)
+
+	cmd := exec.Command(bin, "run", exp, "--db", filepath.Join(dir, "toy.db"),
+		"--out", filepath.Join(dir, "out"))
+	cmd.Env = append(os.Environ(), "NDALAB_PLUGIN_PATH="+plugins)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a run whose only cell crashed exited 0:\n%s", out)
+	}
+	if !strings.Contains(string(out), "2 cells: 2 failed") {
+		t.Errorf("output lacks the failure count:\n%s", out)
+	}
+	if strings.Contains(string(out), "table") {
+		t.Errorf("output mentions a table although nothing finished:\n%s", out)
+	}
+}
+
 // SIGINT stops a run cleanly through real processes; running again resumes
 // the interrupted run under its ID and finishes every cell once.
 func TestInterruptAndResumeThroughRealProcesses(t *testing.T) {

@@ -96,9 +96,11 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	outcomes, runErr := r.Run(ctx, cells)
 	failed := summarize(e.stderr, outcomes)
 
-	if !*noTable && runErr == nil {
+	// When every cell failed there is nothing to tabulate, and an error
+	// about missing metrics would only hide the failures printed above.
+	if !*noTable && runErr == nil && failed < len(outcomes) {
 		if err := printTable(ctx, e, store, x, r); err != nil {
-			fmt.Fprintf(e.stderr, "ndalab run: table: %v\n", err)
+			fmt.Fprintf(e.stderr, "ndalab run: %v\n", err)
 		}
 	}
 	fmt.Fprintf(e.stderr, "results in %s, artifacts under %s\n", *db, filepath.Join(dir, x.Name))
