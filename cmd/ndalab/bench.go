@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,7 +19,8 @@ import (
 
 // cmdBench dispatches the benchmarks; "gan" is the only one.
 func cmdBench(ctx context.Context, e *env, args []string) error {
-	const usage = "usage: ndalab bench gan [--threads N] [--batch N] [--steps N] [--warmup N]"
+	const usage = "usage: ndalab bench gan [--threads N] [--batch N] [--steps N] [--warmup N] " +
+		"[--cpuprofile FILE]"
 	switch {
 	case len(args) > 0 && args[0] == "gan":
 		return benchGAN(ctx, e, args[1:])
@@ -41,6 +43,7 @@ func benchGAN(ctx context.Context, e *env, args []string) error {
 	batch := fs.Int("batch", 64, "real images per step (D also sees as many fakes and negatives)")
 	steps := fs.Int("steps", 30, "timed steps, after the warm-up")
 	warmup := fs.Int("warmup", 5, "untimed steps first")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the timed steps to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,8 +75,17 @@ func benchGAN(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "bench gan: dcgan 28x28x1 batch=%d threads=%d blas=%s steps=%d+%d warm-up\n",
 		*batch, *threads, kernels.BLAS, *steps, *warmup)
 	times := make([]time.Duration, 0, *steps)
+	stopProfile := func() {}
+	defer func() { stopProfile() }()
 	report := max(1, *steps/10)
 	for s := range *warmup + *steps {
+		if s == *warmup {
+			stop, err := startCPUProfile(*cpuProfile)
+			if err != nil {
+				return fmt.Errorf("bench gan: %w", err)
+			}
+			stopProfile = stop
+		}
 		t0 := time.Now()
 		if _, err := m.Step(ctx, core.StepRequest{Phase: core.PhaseD, Step: int64(s),
 			Lambda: 0.5, Real: real, Negatives: neg}); err != nil {
@@ -100,6 +112,26 @@ func benchGAN(ctx context.Context, e *env, args []string) error {
 		ms(times[len(times)/10]), ms(times[len(times)*9/10]), memFigures())
 	fmt.Fprintf(e.stdout, "images_per_s=%.0f\n", float64(*batch)/med.Seconds())
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path (none when path is empty)
+// until the returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
