@@ -69,6 +69,20 @@ func runsByStatus(t *testing.T, db string) map[string][]*results.Run {
 	return out
 }
 
+// buildCrashPlugin builds an augmentation plugin called crash, which panics
+// in the middle of Apply, into a folder under dir for NDALAB_PLUGIN_PATH,
+// and returns the folder.
+func buildCrashPlugin(t *testing.T, dir string) string {
+	t.Helper()
+	plugins := filepath.Join(dir, "plugins")
+	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "ndalab-augmentation-crash"),
+		"../../registry/testdata/faulty")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the crashing plugin: %v\n%s", err, out)
+	}
+	return plugins
+}
+
 // A matrix runs through real plugin processes into SQLite; a plugin that
 // crashes mid-run fails only its cell, and nothing is left running.
 func TestRunThroughRealProcesses(t *testing.T) {
@@ -77,12 +91,7 @@ func TestRunThroughRealProcesses(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildNdalab(t)
-	plugins := filepath.Join(dir, "plugins")
-	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "ndalab-augmentation-crash"),
-		"../../registry/testdata/faulty")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the crashing plugin: %v\n%s", err, out)
-	}
+	plugins := buildCrashPlugin(t, dir)
 	exp := filepath.Join(dir, "toy.yaml")
 	os.WriteFile(exp, []byte(toyExperiment(60, "\n    - {name: crash}")), 0o644)
 	db := filepath.Join(dir, "toy.db")
@@ -117,12 +126,7 @@ func TestRunWhereEveryCellFails(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := buildNdalab(t)
-	plugins := filepath.Join(dir, "plugins")
-	build := exec.Command("go", "build", "-o", filepath.Join(plugins, "ndalab-augmentation-crash"),
-		"../../registry/testdata/faulty")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the crashing plugin: %v\n%s", err, out)
-	}
+	plugins := buildCrashPlugin(t, dir)
 	exp := filepath.Join(dir, "toy.yaml")
 	yaml, _, _ := strings.Cut(toyExperiment(20, ""), "    - {name: none}")
 	// Two cells, so that the table would have rows.
