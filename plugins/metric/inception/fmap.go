@@ -22,9 +22,10 @@ type conv struct {
 	bias   []float32 // out
 }
 
-// apply runs the convolution on x. It lowers x to a (Ho·Wo)×(C·kh·kw)
-// patch matrix and multiplies it by the weights with one float32 GEMM whose
-// inner products run over the long patch axis, writing C×H×W directly.
+// apply runs the convolution on x: one float32 GEMM of the weights by the
+// (C·kh·kw)×(Ho·Wo) patch matrix, written straight into the C×Ho×Wo
+// output. A 1×1 convolution of stride 1 (a third of Inception's) needs no
+// patch matrix: the image is one already.
 //
 // The GEMM is core/backend/kernels' Sgemm: OpenBLAS in builds with the
 // openblas tag, gonum's pure-Go BLAS otherwise (about 5 GFLOPS per core,
@@ -34,30 +35,13 @@ func (cv *conv) apply(x *fmap) *fmap {
 	ho := (x.h+2*s.ph-s.kh)/s.stride + 1
 	wo := (x.w+2*s.pw-s.kw)/s.stride + 1
 	k := x.c * s.kh * s.kw
-	patches := make([]float32, ho*wo*k)
-	for oy := range ho {
-		for ox := range wo {
-			row := patches[(oy*wo+ox)*k : (oy*wo+ox+1)*k]
-			iy0, ix0 := oy*s.stride-s.ph, ox*s.stride-s.pw
-			p := 0
-			for c := range x.c {
-				plane := x.data[c*x.h*x.w : (c+1)*x.h*x.w]
-				for ky := range s.kh {
-					iy := iy0 + ky
-					for kx := range s.kw {
-						ix := ix0 + kx
-						if iy >= 0 && iy < x.h && ix >= 0 && ix < x.w {
-							row[p] = plane[iy*x.w+ix]
-						}
-						p++
-					}
-				}
-			}
-		}
+	patches := x.data
+	if s.kh != 1 || s.kw != 1 || s.stride != 1 || s.ph != 0 || s.pw != 0 {
+		patches = im2col(x, s, ho, wo)
 	}
 
 	out := newFmap(s.out, ho, wo)
-	kernels.Sgemm(false, true, s.out, ho*wo, k, 1, cv.weight, k, patches, k, 0, out.data, ho*wo)
+	kernels.Sgemm(false, false, s.out, ho*wo, k, 1, cv.weight, k, patches, ho*wo, 0, out.data, ho*wo)
 	for c := range s.out {
 		plane := out.data[c*ho*wo : (c+1)*ho*wo]
 		for i, v := range plane {
@@ -67,13 +51,66 @@ func (cv *conv) apply(x *fmap) *fmap {
 	return out
 }
 
+// im2col lays x out as the patch matrix of convolution s: row
+// (c·kh + ky)·kw + kx holds, for every output position, the input cell under
+// tap (ky, kx) of channel c, zero where the tap falls in the padding.
+func im2col(x *fmap, s convSpec, ho, wo int) []float32 {
+	p := ho * wo
+	cols := make([]float32, x.c*s.kh*s.kw*p)
+	row := 0
+	for c := range x.c {
+		plane := x.data[c*x.h*x.w : (c+1)*x.h*x.w]
+		for ky := range s.kh {
+			for kx := range s.kw {
+				dst := cols[row*p : (row+1)*p]
+				row++
+				// Output columns [lo, hi) read inside the image.
+				lo, hi := inside(kx-s.pw, s.stride, x.w, wo)
+				for oy := range ho {
+					iy := oy*s.stride - s.ph + ky
+					if iy < 0 || iy >= x.h || lo >= hi {
+						continue // stays zero
+					}
+					src := plane[iy*x.w:]
+					d := dst[oy*wo : (oy+1)*wo]
+					ix := lo*s.stride + kx - s.pw
+					if s.stride == 1 {
+						copy(d[lo:hi], src[ix:ix+hi-lo])
+						continue
+					}
+					for ox := lo; ox < hi; ox++ {
+						d[ox] = src[ix]
+						ix += s.stride
+					}
+				}
+			}
+		}
+	}
+	return cols
+}
+
+// inside returns the output indices [lo, hi) of n outputs whose input index
+// o·stride + off lies in [0, size).
+func inside(off, stride, size, n int) (lo, hi int) {
+	for lo < n && lo*stride+off < 0 {
+		lo++
+	}
+	hi = n
+	for hi > lo && (hi-1)*stride+off >= size {
+		hi--
+	}
+	return lo, hi
+}
+
 // maxPool3 is a 3×3 max pool with the given stride and padding; padded
 // cells never win.
 func maxPool3(x *fmap, stride, pad int) *fmap {
-	return pool3(x, stride, pad, func(vals []float32) float32 {
+	return pool3(x, stride, pad, func(win []float32, rows, cols, w int) float32 {
 		m := float32(math.Inf(-1))
-		for _, v := range vals {
-			m = max(m, v)
+		for r := range rows {
+			for _, v := range win[r*w : r*w+cols] {
+				m = max(m, v)
+			}
 		}
 		return m
 	})
@@ -84,39 +121,33 @@ func maxPool3(x *fmap, stride, pad int) *fmap {
 // Inception); without, it is the number of cells inside the image (the
 // pytorch-fid variant).
 func avgPool3(x *fmap, includePad bool) *fmap {
-	return pool3(x, 1, 1, func(vals []float32) float32 {
+	return pool3(x, 1, 1, func(win []float32, rows, cols, w int) float32 {
 		var s float32
-		for _, v := range vals {
-			s += v
+		for r := range rows {
+			for _, v := range win[r*w : r*w+cols] {
+				s += v
+			}
 		}
 		if includePad {
 			return s / 9
 		}
-		return s / float32(len(vals))
+		return s / float32(rows*cols)
 	})
 }
 
-// pool3 applies f to the in-image cells of every 3×3 window.
-func pool3(x *fmap, stride, pad int, f func(vals []float32) float32) *fmap {
+// pool3 applies f to the in-image part of every 3×3 window: rows × cols
+// cells starting at win[0], rows w apart.
+func pool3(x *fmap, stride, pad int, f func(win []float32, rows, cols, w int) float32) *fmap {
 	ho := (x.h+2*pad-3)/stride + 1
 	wo := (x.w+2*pad-3)/stride + 1
 	out := newFmap(x.c, ho, wo)
-	vals := make([]float32, 0, 9)
 	for c := range x.c {
 		plane := x.data[c*x.h*x.w : (c+1)*x.h*x.w]
 		for oy := range ho {
+			y0, y1 := max(oy*stride-pad, 0), min(oy*stride-pad+3, x.h)
 			for ox := range wo {
-				vals = vals[:0]
-				for ky := range 3 {
-					iy := oy*stride - pad + ky
-					for kx := range 3 {
-						ix := ox*stride - pad + kx
-						if iy >= 0 && iy < x.h && ix >= 0 && ix < x.w {
-							vals = append(vals, plane[iy*x.w+ix])
-						}
-					}
-				}
-				out.data[(c*ho+oy)*wo+ox] = f(vals)
+				x0, x1 := max(ox*stride-pad, 0), min(ox*stride-pad+3, x.w)
+				out.data[(c*ho+oy)*wo+ox] = f(plane[y0*x.w+x0:], y1-y0, x1-x0, x.w)
 			}
 		}
 	}

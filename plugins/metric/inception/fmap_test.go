@@ -51,6 +51,11 @@ func TestConvAgainstDirectLoop(t *testing.T) {
 		basic("k1", 7, 3, 1, 1, 0),
 		rect("k1x7", 3, 4, 1, 7),
 		rect("k3x1", 3, 4, 3, 1),
+		// Not in Inception, but apply takes any spec: stride with padding,
+		// a strided 1×1, a wide kernel with stride 3.
+		basic("k3s2p1", 3, 5, 3, 2, 1),
+		basic("k1s2", 4, 3, 1, 2, 0),
+		basic("k7s3p3", 2, 3, 7, 3, 3),
 	} {
 		cv := &conv{spec: s, weight: make([]float32, s.out*s.in*s.kh*s.kw), bias: make([]float32, s.out)}
 		for i := range cv.weight {
