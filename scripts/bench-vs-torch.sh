@@ -4,7 +4,11 @@
 # PyTorch peer at the same thread count, and print both figures and their
 # ratio.
 #
-# usage: scripts/bench-vs-torch.sh [THREADS [STEPS [BATCH]]]
+# usage: scripts/bench-vs-torch.sh [THREADS [STEPS [BATCH [ROUNDS]]]]
+#
+# Each round runs ndalab, then PyTorch right after it. A shared machine's
+# speed drifts between runs, so with several rounds (default 3) the last
+# line gives the median of each side's figures and the ratio of the medians.
 #
 # Environment: TAGS (go build tags, default "openblas"; "" for pure Go),
 # PEER (the PyTorch script, default ../shared/peers/torch_dcgan_mnist.py
@@ -14,6 +18,7 @@ set -eu
 threads=${1:-2}
 steps=${2:-30}
 batch=${3:-64}
+rounds=${4:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tags=${TAGS-openblas}
 peer=${PEER:-$root/../shared/peers/torch_dcgan_mnist.py}
@@ -23,20 +28,37 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 (cd "$root" && go build -tags "$tags" -o "$tmp/ndalab" ./cmd/ndalab)
 
-# The kernels hold OpenBLAS to one thread themselves; the variable makes
-# sure its pool never starts more.
-echo "== ndalab (tags: ${tags:-none})"
-OPENBLAS_NUM_THREADS=1 "$tmp/ndalab" bench gan --threads "$threads" --steps "$steps" \
-	--batch "$batch" | tee "$tmp/ours"
-echo "== PyTorch ($peer)"
-"$python" "$peer" "$threads" "$steps" "$batch" | tee "$tmp/peer"
+round=1
+while [ "$round" -le "$rounds" ]; do
+	# The kernels hold OpenBLAS to one thread themselves; the variable
+	# makes sure its pool never starts more.
+	echo "== round $round/$rounds: ndalab (tags: ${tags:-none})"
+	OPENBLAS_NUM_THREADS=1 "$tmp/ndalab" bench gan --threads "$threads" --steps "$steps" \
+		--batch "$batch" | tee "$tmp/ours"
+	echo "== round $round/$rounds: PyTorch ($peer)"
+	"$python" "$peer" "$threads" "$steps" "$batch" | tee "$tmp/peer"
 
-ours=$(sed -n 's/^images_per_s=\([0-9.]*\)$/\1/p' "$tmp/ours")
-theirs=$(sed -n 's/.*images_per_s=\([0-9.]*\).*/\1/p' "$tmp/peer")
-if [ -z "$ours" ] || [ -z "$theirs" ]; then
-	echo "bench-vs-torch: could not read images_per_s from both runs" >&2
-	exit 1
-fi
-awk -v o="$ours" -v t="$theirs" -v n="$threads" 'BEGIN {
-	printf "threads=%d ndalab_images_per_s=%s torch_images_per_s=%s ratio=%.2f\n", n, o, t, o / t
+	ours=$(sed -n 's/^images_per_s=\([0-9.]*\)$/\1/p' "$tmp/ours")
+	theirs=$(sed -n 's/.*images_per_s=\([0-9.]*\).*/\1/p' "$tmp/peer")
+	if [ -z "$ours" ] || [ -z "$theirs" ]; then
+		echo "bench-vs-torch: could not read images_per_s from both runs" >&2
+		exit 1
+	fi
+	echo "$ours" >>"$tmp/ours.all"
+	echo "$theirs" >>"$tmp/peer.all"
+	awk -v o="$ours" -v t="$theirs" -v n="$threads" -v r="$round" 'BEGIN {
+		printf "round=%d threads=%d ndalab_images_per_s=%s torch_images_per_s=%s ratio=%.2f\n",
+			r, n, o, t, o / t
+	}'
+	round=$((round + 1))
+done
+
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END {
+	print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+}'; }
+ours=$(median "$tmp/ours.all")
+theirs=$(median "$tmp/peer.all")
+awk -v o="$ours" -v t="$theirs" -v n="$threads" -v k="$rounds" 'BEGIN {
+	printf "median of %d: threads=%d ndalab_images_per_s=%s torch_images_per_s=%s ratio=%.2f\n",
+		k, n, o, t, o / t
 }'
