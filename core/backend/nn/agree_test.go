@@ -113,27 +113,36 @@ func TestEagerLayersAgreeWithGraphLayers(t *testing.T) {
 				}
 			},
 		},
-		{
-			name: "up-sampling conv", xShape: []int{2, 3, 4, 4},
-			eager: func(net *nn.Net) eager {
-				u := nn.NewUpConv(net, "conv", 3, 4, 4, 2, true, 0.3).WithAct(kernels.ReLU, 0)
-				return eager{u.Forward, func(dy []float32) []float32 { return u.Backward(dy, true, true) }}
-			},
-			graph: func(ps *backend.Params) graphLayer {
-				c := backend.NewConv2d(ps, "conv", backend.ConvConfig{In: 3, Out: 2, Kernel: 3,
-					Pad: 1, Act: backend.ActReLU})
-				return func(g *backend.Graph, x *gorgonia.Node) (*gorgonia.Node, error) {
-					up, err := backend.Upsample2(x)
-					if err != nil {
-						return nil, err
-					}
-					return c.Forward(g, up)
-				}
-			},
-		},
+		upConvCase("up-sampling conv", false),
+		upConvCase("spectral up-sampling conv", true),
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { checkAgreement(t, tc, uint64(i)) })
+	}
+}
+
+// upConvCase holds nn.UpConv to the graph's upsampling then convolution.
+func upConvCase(name string, sn bool) agreeCase {
+	return agreeCase{
+		name: name, xShape: []int{2, 3, 4, 4},
+		eager: func(net *nn.Net) eager {
+			u := nn.NewUpConv(net, "conv", 3, 4, 4, 2, true, 0.3).WithAct(kernels.ReLU, 0)
+			if sn {
+				u.WithSpectralNorm("conv.sn")
+			}
+			return eager{u.Forward, func(dy []float32) []float32 { return u.Backward(dy, true, true) }}
+		},
+		graph: func(ps *backend.Params) graphLayer {
+			c := backend.NewConv2d(ps, "conv", backend.ConvConfig{In: 3, Out: 2, Kernel: 3,
+				Pad: 1, SpectralNorm: sn, Act: backend.ActReLU})
+			return func(g *backend.Graph, x *gorgonia.Node) (*gorgonia.Node, error) {
+				up, err := backend.Upsample2(x)
+				if err != nil {
+					return nil, err
+				}
+				return c.Forward(g, up)
+			}
+		},
 	}
 }
 

@@ -11,8 +11,10 @@ import (
 // a plain convolution after an upsampling layer.
 type UpConv struct {
 	W, B *Param
+	SN   *SpectralNorm
 	Act  kernels.Activation
 
+	net   *Net
 	k     *kernels.Up2Conv3
 	x     []float32
 	n     int
@@ -21,7 +23,7 @@ type UpConv struct {
 
 // NewUpConv registers name.w (N(0, std²)) and, with bias, name.b (zeros).
 func NewUpConv(net *Net, name string, c, h, w, k int, bias bool, std float64) *UpConv {
-	u := &UpConv{k: kernels.NewUp2Conv3(c, h, w, k, net.Workers)}
+	u := &UpConv{net: net, k: kernels.NewUp2Conv3(c, h, w, k, net.Workers)}
 	u.W = net.Weight(name+".w", backend.Normal(std), k, c, 3, 3)
 	if bias {
 		u.B = net.Weight(name+".b", backend.Constant(0), k)
@@ -36,15 +38,25 @@ func (u *UpConv) WithAct(act kernels.Activation, slope float32) *UpConv {
 	return u
 }
 
+// WithSpectralNorm divides W by its largest singular value (W seen as
+// K × C·3·3, as for the plain convolution) and returns u.
+func (u *UpConv) WithSpectralNorm(name string) *UpConv {
+	u.SN = NewSpectralNorm(u.net, name, u.W, u.k.K, u.k.C*9)
+	return u
+}
+
 // Forward computes the n×K×2H×2W output.
 func (u *UpConv) Forward(n int, x []float32) []float32 {
 	u.x, u.n = x, n
 	u.y = grow(&u.y, n*u.k.OutSize())
+	if u.SN != nil {
+		u.SN.Refresh()
+	}
 	var b []float32
 	if u.B != nil {
 		b = u.B.W
 	}
-	u.k.Forward(n, x, u.W.W, b, u.y)
+	u.k.Forward(n, x, u.weight(), b, u.y)
 	return u.y
 }
 
@@ -54,6 +66,9 @@ func (u *UpConv) Backward(dy []float32, needX, needW bool) []float32 {
 	var db, dw, dx []float32
 	if needW {
 		dw = u.W.G
+		if u.SN != nil {
+			dw = u.SN.GradBuffer()
+		}
 		if u.B != nil {
 			db = u.B.G
 		}
@@ -63,6 +78,16 @@ func (u *UpConv) Backward(dy []float32, needX, needW bool) []float32 {
 		u.dx = grow(&u.dx, u.n*u.k.InSize())
 		dx = u.dx
 	}
-	u.k.Backward(u.n, u.x, dy, u.W.W, dx, dw)
+	u.k.Backward(u.n, u.x, dy, u.weight(), dx, dw)
+	if needW && u.SN != nil {
+		u.SN.Backward()
+	}
 	return dx
+}
+
+func (u *UpConv) weight() []float32 {
+	if u.SN != nil {
+		return u.SN.Normalized()
+	}
+	return u.W.W
 }
