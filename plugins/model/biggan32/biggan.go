@@ -59,7 +59,7 @@ func (m *Model) Describe(context.Context) (*core.Descriptor, error) {
 	return &core.Descriptor{
 		Kind:    core.KindModel,
 		Name:    Name,
-		Version: "0.2.0",
+		Version: "0.3.0",
 		Doc:     "BigGAN residual G and D for 32×32 images, spectral norm, hinge loss with NDA",
 		Params: append([]core.Param{
 			{Name: "channels", Type: core.TypeInt, Default: 3, Doc: "image channels",

@@ -35,14 +35,19 @@ func (r *relu) backward(dy []float32) []float32 {
 	return dy
 }
 
-// gBlock is BigGAN's generator block at px×px input, doubling the size.
+// gBlock is BigGAN's generator block at px×px input, doubling the size:
+// out = conv2(relu(bn2(conv1(up(relu(bn1(x))))))) + sc(up(x)), up being
+// nearest ×2 upsampling. conv1 takes the upsampling into its kernel
+// (nn.UpConv), and the 1×1 shortcut runs before the upsampling, which
+// commutes with it, on a quarter of the positions.
 type gBlock struct {
-	c, px                 int
-	bn1, bn2              norm
-	conv1, conv2, sc      *nn.Conv
-	n                     int
-	up, upSC, out         []float32
-	dUp, dShort, dx, dTmp []float32
+	c, px          int
+	bn1, bn2       norm
+	conv1          *nn.UpConv
+	conv2, sc      *nn.Conv
+	n              int
+	upSC, out      []float32
+	dShort, dx, dy []float32
 }
 
 // newGBlock registers a block whose batch norms are plain (classes = 0),
@@ -55,12 +60,15 @@ func newGBlock(net *nn.Net, name string, c, px, classes, condDim int) *gBlock {
 		}
 		return tableBN{nn.NewBatchNorm(net, name, c, classes)}
 	}
+	bn1 := newNorm(name + ".bn1")
+	conv1 := nn.NewUpConv(net, name+".conv1", c, px, px, c, true, weightStd).
+		WithSpectralNorm(name + ".conv1.sn")
 	b := &gBlock{c: c, px: px,
-		bn1:   newNorm(name + ".bn1"),
-		conv1: conv(net, name+".conv1", c, c, 2*px, 3),
+		bn1:   bn1,
+		conv1: conv1,
 		bn2:   newNorm(name + ".bn2"),
 		conv2: conv(net, name+".conv2", c, c, 2*px, 3),
-		sc:    conv(net, name+".sc", c, c, 2*px, 1),
+		sc:    conv(net, name+".sc", c, c, px, 1),
 	}
 	b.bn1.setAct(kernels.ReLU)
 	b.bn2.setAct(kernels.ReLU)
@@ -80,20 +88,17 @@ func (b *gBlock) spectralNorms() []*nn.SpectralNorm {
 
 func (b *gBlock) forward(n int, x []float32, cond condition, train bool) []float32 {
 	b.n = n
-	big := n * b.c * 4 * b.px * b.px
 	h := b.bn1.forward(n, b.px*b.px, x, cond, train)
-	b.up = nn.Resize(b.up, big)
-	kernels.Upsample2Forward(n*b.c, b.px, b.px, h, b.up)
-	h = b.conv1.Forward(n, b.up)
+	h = b.conv1.Forward(n, h)
 	h = b.bn2.forward(n, 4*b.px*b.px, h, cond, train)
 	h = b.conv2.Forward(n, h)
 
-	b.upSC = nn.Resize(b.upSC, big)
-	kernels.Upsample2Forward(n*b.c, b.px, b.px, x, b.upSC)
-	s := b.sc.Forward(n, b.upSC)
-	b.out = nn.Resize(b.out, big)
+	s := b.sc.Forward(n, x)
+	b.upSC = nn.Resize(b.upSC, len(h))
+	kernels.Upsample2Forward(n*b.c, b.px, b.px, s, b.upSC)
+	b.out = nn.Resize(b.out, len(h))
 	for i := range b.out {
-		b.out[i] = h[i] + s[i]
+		b.out[i] = h[i] + b.upSC[i]
 	}
 	return b.out
 }
@@ -101,25 +106,23 @@ func (b *gBlock) forward(n int, x []float32, cond condition, train bool) []float
 // backward returns the gradient at the block's input and adds the one at
 // its conditioning vectors to dCond (nil when the norms take none).
 func (b *gBlock) backward(dy, dCond []float32) []float32 {
-	small := b.n * b.c * b.px * b.px
-	b.dTmp = nn.Resize(b.dTmp, len(dy))
-	copy(b.dTmp, dy)
+	// The residual branch overwrites dy; the shortcut needs it too.
+	b.dy = nn.Resize(b.dy, len(dy))
+	copy(b.dy, dy)
 
 	// Residual branch.
 	d := b.conv2.Backward(dy, true, true)
 	d = b.bn2.backward(d, dCond)
 	d = b.conv1.Backward(d, true, true)
-	b.dUp = nn.Resize(b.dUp, small)
-	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dUp)
-	d = b.bn1.backward(b.dUp, dCond)
-	b.dx = nn.Resize(b.dx, small)
+	d = b.bn1.backward(d, dCond)
+	b.dx = nn.Resize(b.dx, len(d))
 	copy(b.dx, d)
 
 	// Shortcut.
-	d = b.sc.Backward(b.dTmp, true, true)
-	b.dShort = nn.Resize(b.dShort, small)
-	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, d, b.dShort)
-	for i, v := range b.dShort {
+	b.dShort = nn.Resize(b.dShort, len(b.dx))
+	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, b.dy, b.dShort)
+	d = b.sc.Backward(b.dShort, true, true)
+	for i, v := range d {
 		b.dx[i] += v
 	}
 	return b.dx
