@@ -24,7 +24,7 @@ type conv struct {
 
 // apply runs the convolution on x: one float32 GEMM of the weights by the
 // (C·kh·kw)×(Ho·Wo) patch matrix, written straight into the C×Ho×Wo
-// output. A 1×1 convolution of stride 1 (a third of Inception's) needs no
+// output. A 1×1 convolution of stride 1 (40 of Inception's 94) needs no
 // patch matrix: the image is one already.
 //
 // The GEMM is core/backend/kernels' Sgemm: OpenBLAS in builds with the
