@@ -142,6 +142,19 @@ func TestDiscriminatorGradients(t *testing.T) {
 		"block3.conv1.b", "fc.w", "embed"} {
 		checkGrad(t, name, d.net.Params.Get(name).Value.Float32s(), g[name], loss)
 	}
+
+	// A D step needs no input gradient: skipping it must leave every
+	// weight gradient as it was.
+	loss()
+	d.net.ZeroGrad()
+	if dx := d.Backward(append([]float32(nil), probe...), false, true); dx != nil {
+		t.Errorf("Backward without needX returned an input gradient")
+	}
+	for name, got := range grads(d.net) {
+		if !slices.Equal(got, g[name]) {
+			t.Errorf("%s: weight gradient changes when the input gradient is skipped", name)
+		}
+	}
 }
 
 func TestGeneratorGradients(t *testing.T) {

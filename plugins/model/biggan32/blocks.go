@@ -137,8 +137,9 @@ type dBlock struct {
 	pre                  relu
 	conv1, conv2, sc     *nn.Conv
 	n                    int
-	x, pooled, scPooled  []float32
+	xPooled, pooled      []float32
 	out, dTmp, dx, dPool []float32
+	dxPooled             []float32
 }
 
 func newDBlock(net *nn.Net, name string, cin, cout, px int, down, preact bool) *dBlock {
@@ -147,10 +148,11 @@ func newDBlock(net *nn.Net, name string, cin, cout, px int, down, preact bool) *
 		conv2: conv(net, name+".conv2", cout, cout, px, 3),
 	}
 	if down || cin != cout {
-		// BigGAN pools before the 1×1 shortcut in the first block (where
-		// the input has few channels) and after it elsewhere; pooling and a
-		// 1×1 convolution commute, so one order serves both.
-		b.sc = conv(net, name+".sc", cin, cout, px, 1)
+		// BigGAN pools before the 1×1 shortcut in the first block and
+		// after it elsewhere; pooling and a 1×1 convolution commute, so
+		// this block always pools first, giving the convolution a quarter
+		// of the positions.
+		b.sc = conv(net, name+".sc", cin, cout, b.outPx(), 1)
 	}
 	return b
 }
@@ -163,7 +165,7 @@ func (b *dBlock) outPx() int {
 }
 
 func (b *dBlock) forward(n int, x []float32) []float32 {
-	b.n, b.x = n, x
+	b.n = n
 	h := x
 	if b.preact {
 		h = b.pre.forward(x)
@@ -171,16 +173,16 @@ func (b *dBlock) forward(n int, x []float32) []float32 {
 	h = b.conv1.Forward(n, h)
 	h = b.conv2.Forward(n, h)
 	s := x
-	if b.sc != nil {
-		s = b.sc.Forward(n, x)
-	}
 	if b.down {
 		op := b.outPx()
 		b.pooled = nn.Resize(b.pooled, n*b.cout*op*op)
 		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, h, b.pooled)
-		b.scPooled = nn.Resize(b.scPooled, n*b.cout*op*op)
-		kernels.AvgPool2Forward(n*b.cout, b.px, b.px, s, b.scPooled)
-		h, s = b.pooled, b.scPooled
+		b.xPooled = nn.Resize(b.xPooled, n*b.cin*op*op)
+		kernels.AvgPool2Forward(n*b.cin, b.px, b.px, x, b.xPooled)
+		h, s = b.pooled, b.xPooled
+	}
+	if b.sc != nil {
+		s = b.sc.Forward(n, s)
 	}
 	b.out = nn.Resize(b.out, len(h))
 	for i := range b.out {
@@ -192,19 +194,18 @@ func (b *dBlock) forward(n int, x []float32) []float32 {
 // backward returns the input gradient when needX; needW adds weight
 // gradients.
 func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
-	full := b.n * b.cout * b.px * b.px
-	dh, ds := dy, dy
+	// The shortcut's gradient is dy itself; keep a copy, since the branch's
+	// layers overwrite theirs.
+	b.dTmp = nn.Resize(b.dTmp, len(dy))
+	copy(b.dTmp, dy)
+	ds := b.dTmp
+
+	dh := dy
 	if b.down {
-		b.dPool = nn.Resize(b.dPool, full)
+		b.dPool = nn.Resize(b.dPool, b.n*b.cout*b.px*b.px)
 		kernels.AvgPool2Backward(b.n*b.cout, b.px, b.px, dy, b.dPool)
 		dh = b.dPool
 	}
-	// The shortcut's gradient equals the branch's at the block output; keep
-	// a copy, since the branch's layers overwrite theirs.
-	b.dTmp = nn.Resize(b.dTmp, len(dh))
-	copy(b.dTmp, dh)
-	ds = b.dTmp
-
 	d := b.conv2.Backward(dh, true, needW)
 	d = b.conv1.Backward(d, needX, needW)
 	if !needX {
@@ -220,6 +221,11 @@ func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
 	copy(b.dx, d)
 	if b.sc != nil {
 		ds = b.sc.Backward(ds, true, needW)
+	}
+	if b.down {
+		b.dxPooled = nn.Resize(b.dxPooled, len(b.dx))
+		kernels.AvgPool2Backward(b.n*b.cin, b.px, b.px, ds, b.dxPooled)
+		ds = b.dxPooled
 	}
 	for i, v := range ds {
 		b.dx[i] += v
