@@ -174,7 +174,7 @@ func (s *Store) prepare(ctx context.Context, opt Options) error {
 	if _, err := s.readHeader(ctx, s.w); err != nil {
 		return err
 	}
-	if _, err := s.w.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+	if err := s.setWAL(ctx); err != nil {
 		return s.fileErr("set WAL mode", err)
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -184,6 +184,28 @@ func (s *Store) prepare(ctx context.Context, opt Options) error {
 		return s.Check(ctx)
 	}
 	return nil
+}
+
+// setWAL switches the file to WAL mode. Connections that switch a new file
+// at the same time can each hold a shared lock and want an exclusive one;
+// SQLite then answers SQLITE_BUSY at once instead of waiting, since its busy
+// handler cannot break that deadlock. So a busy answer is retried, with a
+// short pause, until the busy timeout.
+func (s *Store) setWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeout)
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
+		_, err := s.w.ExecContext(ctx, "PRAGMA journal_mode=WAL")
+		var se sqlite3.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy ||
+			time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(pause):
+		}
+	}
 }
 
 // header is what identifies a file.
