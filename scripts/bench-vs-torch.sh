@@ -10,7 +10,8 @@
 # speed drifts between runs, so with several rounds (default 3) the last
 # line gives the median of each side's figures and the ratio of the medians.
 #
-# Environment: TAGS (go build tags, default "openblas"; "" for pure Go),
+# Environment: TAGS (go build tags; by default, as the Makefile picks them,
+# openblas and onednn where their libraries are installed; "" for pure Go),
 # PEER (the PyTorch script, default ../shared/peers/torch_dcgan_mnist.py
 # from the repository root), PYTHON (default /usr/bin/python3).
 set -eu
@@ -20,7 +21,13 @@ steps=${2:-30}
 batch=${3:-64}
 rounds=${4:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-tags=${TAGS-openblas}
+if [ "${TAGS+set}" = set ]; then
+	tags=$TAGS
+else
+	tags=
+	ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so ' && tags=openblas
+	ldconfig -p 2>/dev/null | grep -q 'libdnnl\.so ' && tags="$tags onednn"
+fi
 peer=${PEER:-$root/../shared/peers/torch_dcgan_mnist.py}
 python=${PYTHON:-/usr/bin/python3}
 

@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"gonum.org/v1/gonum/blas"
+
+	"github.com/ndalab/ndalab/core/backend/kernels"
 )
 
 // blasImpl, the BLAS the float64 op paths call directly, and blasName are
@@ -13,8 +15,15 @@ var useBLASOnce sync.Once
 
 // BLAS names the BLAS implementation this binary computes with, for
 // reproducibility records: bit-identical results hold only for the same
-// binary, BLAS and thread count.
-func BLAS() string { return blasName }
+// binary, BLAS and thread count. A build with the onednn tag multiplies in
+// the eager kernels with oneDNN and in gorgonia's graphs with the other
+// BLAS, and names both.
+func BLAS() string {
+	if kernels.BLAS == blasName {
+		return blasName
+	}
+	return kernels.BLAS + " (kernels), " + blasName + " (graphs)"
+}
 
 // installBLAS hands the build's BLAS to gorgonia and tensor, once per
 // process. gorgonia keeps its BLAS in package state, so this is the one

@@ -30,9 +30,20 @@ func TestDeviceWithoutCUDA(t *testing.T) {
 }
 
 // TestBLASName: the backend and its kernels name the same BLAS, so one
-// build tag switches both.
+// build tag switches both, except that oneDNN serves the kernels alone and
+// the name then says so.
 func TestBLASName(t *testing.T) {
-	if got := BLAS(); got != kernels.BLAS || (got != "gonum" && got != "openblas") {
-		t.Errorf("BLAS() = %q, kernels.BLAS = %q", got, kernels.BLAS)
+	got := BLAS()
+	switch kernels.BLAS {
+	case "gonum", "openblas":
+		if got != kernels.BLAS {
+			t.Errorf("BLAS() = %q, kernels.BLAS = %q", got, kernels.BLAS)
+		}
+	case "onednn":
+		if !strings.HasPrefix(got, "onednn (kernels), ") || !strings.HasSuffix(got, " (graphs)") {
+			t.Errorf("BLAS() = %q in a oneDNN build", got)
+		}
+	default:
+		t.Errorf("kernels.BLAS = %q", kernels.BLAS)
 	}
 }

@@ -1,6 +1,7 @@
 // Package backend is ndalab's compute backend on gorgonia: devices (cpu, and
 // cuda with the cuda build tag), the BLAS choice (OpenBLAS with the openblas
-// build tag, gonum's pure-Go BLAS otherwise), layers, Adam, EMA and
+// build tag, gonum's pure-Go BLAS otherwise; the onednn tag moves the eager
+// kernels' GEMM to oneDNN, see package kernels), layers, Adam, EMA and
 // checkpoints. It is the one place besides model plugins that imports
 // gorgonia.
 //

@@ -27,9 +27,9 @@ type conv struct {
 // output. A 1×1 convolution of stride 1 (40 of Inception's 94) needs no
 // patch matrix: the image is one already.
 //
-// The GEMM is core/backend/kernels' Sgemm: OpenBLAS in builds with the
-// openblas tag, gonum's pure-Go BLAS otherwise (about 5 GFLOPS per core,
-// several times slower).
+// The GEMM is core/backend/kernels' Sgemm: oneDNN or OpenBLAS in builds
+// with the onednn or openblas tag, gonum's pure-Go BLAS otherwise (about 5
+// GFLOPS per core, many times slower).
 func (cv *conv) apply(x *fmap) *fmap {
 	s := cv.spec
 	ho := (x.h+2*s.ph-s.kh)/s.stride + 1
