@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -313,52 +314,58 @@ func TestSgemmShapes(t *testing.T) {
 	dims := [][3]int{{1, 1, 1}, {1, 9, 4}, {9, 1, 4}, {3, 5, 1}, {17, 33, 65}, {64, 49, 3},
 		{2, 300, 7}, {130, 2, 129}}
 	for _, d := range dims {
-		m, n, k := d[0], d[1], d[2]
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
 				for _, beta := range []float32{0, 1, -0.5} {
-					rowsA, colsA := m, k
-					if ta {
-						rowsA, colsA = k, m
-					}
-					rowsB, colsB := k, n
-					if tb {
-						rowsB, colsB = n, k
-					}
-					lda, ldb, ldc := colsA+2, colsB+1, n+3
-					a := randSlice(r, rowsA*lda)
-					b := randSlice(r, rowsB*ldb)
-					c := randSlice(r, m*ldc)
-					if beta == 0 {
-						for i := range c {
-							c[i] = float32(math.NaN())
-						}
-					}
-					want := make([]float32, m*n)
-					for i := range m {
-						for j := range n {
-							var s float64
-							for p := range k {
-								av, bv := at(a, lda, ta, i, p), at(b, ldb, tb, p, j)
-								s += float64(av) * float64(bv)
-							}
-							if beta != 0 {
-								s = 1.5*s + float64(beta)*float64(c[i*ldc+j])
-							} else {
-								s *= 1.5
-							}
-							want[i*n+j] = float32(s)
-						}
-					}
-					Sgemm(ta, tb, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
-					got := make([]float32, 0, m*n)
-					for i := range m {
-						got = append(got, c[i*ldc:i*ldc+n]...)
-					}
-					closeTo(t, fmt.Sprintf("%s sgemm m=%d n=%d k=%d ta=%v tb=%v beta=%v",
-						BLAS, m, n, k, ta, tb, beta), got, want, 2e-5*float64(k))
+					checkSgemm(t, r, d[0], d[1], d[2], ta, tb, beta)
 				}
 			}
 		}
 	}
+}
+
+// checkSgemm runs one Sgemm with alpha 1.5 on random operands whose row
+// strides exceed their widths, and compares it with a float64 product.
+func checkSgemm(t *testing.T, r *rand.Rand, m, n, k int, ta, tb bool, beta float32) {
+	t.Helper()
+	stored := func(rows, cols int, trans bool) (int, int) {
+		if trans {
+			return cols, rows
+		}
+		return rows, cols
+	}
+	rowsA, colsA := stored(m, k, ta)
+	rowsB, colsB := stored(k, n, tb)
+	lda, ldb, ldc := colsA+2, colsB+1, n+3
+	a := randSlice(r, rowsA*lda)
+	b := randSlice(r, rowsB*ldb)
+	c := randSlice(r, m*ldc)
+	if beta == 0 {
+		for i := range c {
+			c[i] = float32(math.NaN())
+		}
+	}
+
+	want := make([]float32, m*n)
+	for i := range m {
+		for j := range n {
+			var s float64
+			for p := range k {
+				s += float64(at(a, lda, ta, i, p)) * float64(at(b, ldb, tb, p, j))
+			}
+			s *= 1.5
+			if beta != 0 {
+				s += float64(beta) * float64(c[i*ldc+j])
+			}
+			want[i*n+j] = float32(s)
+		}
+	}
+
+	Sgemm(ta, tb, m, n, k, 1.5, a, lda, b, ldb, beta, c, ldc)
+	got := make([]float32, 0, m*n)
+	for i := range m {
+		got = append(got, c[i*ldc:i*ldc+n]...)
+	}
+	closeTo(t, fmt.Sprintf("%s sgemm m=%d n=%d k=%d ta=%v tb=%v beta=%v", BLAS, m, n, k, ta, tb,
+		beta), got, want, 2e-5*float64(k))
 }
