@@ -15,7 +15,7 @@ import (
 
 // HostInfo is what the caller knows about the compute backend.
 type HostInfo struct {
-	BLAS   string `json:"blas,omitempty"`   // e.g. "openblas (1 thread)" or "gonum"
+	BLAS   string `json:"blas,omitempty"`   // backend.BLAS(), e.g. "openblas" or "gonum"
 	Device string `json:"device,omitempty"` // e.g. "cpu"
 }
 
