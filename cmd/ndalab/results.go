@@ -147,15 +147,32 @@ func resultsRuns(ctx context.Context, e *env, db string, args []string) error {
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "run\texperiment\tstatus\tstep\tseed\tstarted\tduration\tparams")
+	now := time.Now()
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.Experiment, r.Status, r.Step,
-			r.Seed, r.Started.UTC().Format("2006-01-02 15:04:05"), duration(r), paramsText(r))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.Experiment,
+			statusText(r, now), r.Step, r.Seed, r.Started.UTC().Format("2006-01-02 15:04:05"),
+			duration(r), paramsText(r))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stderr, "%d runs\n", len(runs))
 	return nil
+}
+
+// statusText is the run's status, and for a running run who holds it: a
+// live lease names its process (pid@host), and a running run without one
+// was left by a process that died, which the next `ndalab run` resumes.
+func statusText(r *results.Run, now time.Time) string {
+	if r.Status != results.StatusRunning {
+		return r.Status
+	}
+	if r.Lease == nil || !r.Lease.Live(now) {
+		return r.Status + " (no live lease: the next ndalab run resumes it)"
+	}
+	holder, _, _ := strings.Cut(r.Lease.Owner, "/")
+	return fmt.Sprintf("%s (held by %s, heartbeat %s ago)", r.Status, holder,
+		now.Sub(r.Lease.Heartbeat).Round(time.Second))
 }
 
 func duration(r *results.Run) string {
@@ -213,7 +230,7 @@ func resultsShow(ctx context.Context, e *env, db string, args []string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "run         %s\nexperiment  %s\ncell        %s\nseed        %d\n",
 		r.ID, r.Experiment, r.CellID, r.Seed)
-	fmt.Fprintf(w, "status      %s at step %d\n", r.Status, r.Step)
+	fmt.Fprintf(w, "status      %s at step %d\n", statusText(r, time.Now()), r.Step)
 	if r.Error != "" {
 		fmt.Fprintf(w, "error       %s\n", r.Error)
 	}

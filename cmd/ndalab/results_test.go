@@ -219,3 +219,50 @@ matrix:
 		t.Errorf("show: %v\n%s", err, out)
 	}
 }
+
+// A running run shows who holds it, or that nobody does.
+func TestResultsRunsShowLeases(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "r.db")
+	s, err := results.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, r := range []*results.Run{
+		{ID: "held-1", CellID: "held", Lease: &results.Lease{Owner: "4242@box/abcd",
+			Until: now.Add(time.Minute)}},
+		{ID: "lapsed-1", CellID: "lapsed", Lease: &results.Lease{Owner: "17@box/ef01",
+			Until: now.Add(-time.Minute)}},
+		{ID: "orphan-1", CellID: "orphan"},
+	} {
+		r.Experiment, r.Config, r.Started = "e", []byte(`{}`), now
+		if err := s.CreateRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+
+	out, err := runResults(t, "--db", path, "runs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := map[string]string{"held-1": "running (held by 4242@box, heartbeat",
+		"lapsed-1": "running (no live lease", "orphan-1": "running (no live lease"}
+	for _, line := range strings.Split(out, "\n") {
+		id, _, _ := strings.Cut(line, " ")
+		if want, ok := wants[id]; ok {
+			if !strings.Contains(line, want) {
+				t.Errorf("%s: %q lacks %q", id, line, want)
+			}
+			delete(wants, id)
+		}
+	}
+	if len(wants) > 0 {
+		t.Errorf("runs lacks %v:\n%s", wants, out)
+	}
+	out, err = runResults(t, "--db", path, "show", "held-1")
+	if err != nil || !strings.Contains(out, "status      running (held by 4242@box") {
+		t.Errorf("show held-1: %v\n%s", err, out)
+	}
+}
