@@ -57,14 +57,11 @@ func (c *Conv) Forward(n int, x []float32) []float32 {
 	s := c.Shape
 	c.x, c.n = x, n
 	c.y = grow(&c.y, n*s.OutSize())
-	if c.SN != nil {
-		c.SN.Refresh()
-	}
 	var b []float32
 	if c.B != nil {
 		b = c.B.W
 	}
-	c.k.Forward(n, x, c.weight(), b, c.y)
+	c.k.Forward(n, x, refreshWeight(c.W, c.SN), b, c.y)
 	return c.y
 }
 
@@ -79,26 +76,16 @@ func (c *Conv) Backward(dy []float32, needX, needW bool) []float32 {
 	}
 	var gw []float32
 	if needW {
-		gw = c.W.G
-		if c.SN != nil {
-			gw = c.SN.GradBuffer()
-		}
+		gw = weightGrad(c.W, c.SN)
 	}
 	var dx []float32
 	if needX {
 		c.dx = grow(&c.dx, c.n*s.InSize())
 		dx = c.dx
 	}
-	c.k.BackwardAct(c.n, c.x, c.y, dy, c.weight(), dx, gw, db)
-	if needW && c.SN != nil {
-		c.SN.Backward()
+	c.k.BackwardAct(c.n, c.x, c.y, dy, currentWeight(c.W, c.SN), dx, gw, db)
+	if needW {
+		foldWeightGrad(c.SN)
 	}
 	return dx
-}
-
-func (c *Conv) weight() []float32 {
-	if c.SN != nil {
-		return c.SN.Normalized()
-	}
-	return c.W.W
 }

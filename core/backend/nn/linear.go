@@ -46,14 +46,11 @@ func (l *Linear) WithSpectralNorm(name string) *Linear {
 func (l *Linear) Forward(n int, x []float32) []float32 {
 	l.x, l.n = x, n
 	l.y = grow(&l.y, n*l.Out)
-	if l.SN != nil {
-		l.SN.Refresh()
-	}
 	var b []float32
 	if l.B != nil {
 		b = l.B.W
 	}
-	kernels.LinearForward(l.net.Workers, n, l.In, l.Out, x, l.weight(), b, l.y)
+	kernels.LinearForward(l.net.Workers, n, l.In, l.Out, x, refreshWeight(l.W, l.SN), b, l.y)
 	if l.Act != kernels.Identity {
 		kernels.BiasActivate(l.Act, l.Slope, n, l.Out, 1, nil, l.y)
 	}
@@ -74,33 +71,15 @@ func (l *Linear) Backward(dy []float32, needX, needW bool) []float32 {
 		if l.B != nil {
 			db = l.B.G
 		}
-		kernels.LinearBackwardWeights(l.net.Workers, l.n, l.In, l.Out, l.x, dy, l.gradW(), db)
-		l.finishGrad()
+		kernels.LinearBackwardWeights(l.net.Workers, l.n, l.In, l.Out, l.x, dy,
+			weightGrad(l.W, l.SN), db)
+		foldWeightGrad(l.SN)
 	}
 	if !needX {
 		return nil
 	}
 	l.dx = grow(&l.dx, l.n*l.In)
-	kernels.LinearBackwardData(l.net.Workers, l.n, l.In, l.Out, dy, l.weight(), l.dx)
+	kernels.LinearBackwardData(l.net.Workers, l.n, l.In, l.Out, dy, currentWeight(l.W, l.SN),
+		l.dx)
 	return l.dx
-}
-
-func (l *Linear) weight() []float32 {
-	if l.SN != nil {
-		return l.SN.Normalized()
-	}
-	return l.W.W
-}
-
-func (l *Linear) gradW() []float32 {
-	if l.SN != nil {
-		return l.SN.GradBuffer()
-	}
-	return l.W.G
-}
-
-func (l *Linear) finishGrad() {
-	if l.SN != nil {
-		l.SN.Backward()
-	}
 }

@@ -126,3 +126,40 @@ func normalize(v []float32) {
 		v[i] *= inv
 	}
 }
+
+// The layers with optional spectral norm (Conv, UpConv, Linear) share these
+// three steps; sn is nil without it.
+
+// refreshWeight is the weight a layer's forward multiplies by: W/σ,
+// recomputed from the current W, under spectral norm, else W itself.
+func refreshWeight(w *Param, sn *SpectralNorm) []float32 {
+	if sn == nil {
+		return w.W
+	}
+	sn.Refresh()
+	return sn.Normalized()
+}
+
+// currentWeight is refreshWeight's value as of the last forward.
+func currentWeight(w *Param, sn *SpectralNorm) []float32 {
+	if sn == nil {
+		return w.W
+	}
+	return sn.Normalized()
+}
+
+// weightGrad is where a kernel adds the gradient with respect to the
+// current weight: W's gradient, or under spectral norm sn's buffer, which
+// foldWeightGrad then turns into W's gradient.
+func weightGrad(w *Param, sn *SpectralNorm) []float32 {
+	if sn == nil {
+		return w.G
+	}
+	return sn.GradBuffer()
+}
+
+func foldWeightGrad(sn *SpectralNorm) {
+	if sn != nil {
+		sn.Backward()
+	}
+}

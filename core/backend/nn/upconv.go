@@ -49,14 +49,11 @@ func (u *UpConv) WithSpectralNorm(name string) *UpConv {
 func (u *UpConv) Forward(n int, x []float32) []float32 {
 	u.x, u.n = x, n
 	u.y = grow(&u.y, n*u.k.OutSize())
-	if u.SN != nil {
-		u.SN.Refresh()
-	}
 	var b []float32
 	if u.B != nil {
 		b = u.B.W
 	}
-	u.k.Forward(n, x, u.weight(), b, u.y)
+	u.k.Forward(n, x, refreshWeight(u.W, u.SN), b, u.y)
 	return u.y
 }
 
@@ -65,10 +62,7 @@ func (u *UpConv) Forward(n int, x []float32) []float32 {
 func (u *UpConv) Backward(dy []float32, needX, needW bool) []float32 {
 	var db, dw, dx []float32
 	if needW {
-		dw = u.W.G
-		if u.SN != nil {
-			dw = u.SN.GradBuffer()
-		}
+		dw = weightGrad(u.W, u.SN)
 		if u.B != nil {
 			db = u.B.G
 		}
@@ -78,16 +72,9 @@ func (u *UpConv) Backward(dy []float32, needX, needW bool) []float32 {
 		u.dx = grow(&u.dx, u.n*u.k.InSize())
 		dx = u.dx
 	}
-	u.k.Backward(u.n, u.x, dy, u.weight(), dx, dw)
-	if needW && u.SN != nil {
-		u.SN.Backward()
+	u.k.Backward(u.n, u.x, dy, currentWeight(u.W, u.SN), dx, dw)
+	if needW {
+		foldWeightGrad(u.SN)
 	}
 	return dx
-}
-
-func (u *UpConv) weight() []float32 {
-	if u.SN != nil {
-		return u.SN.Normalized()
-	}
-	return u.W.W
 }
