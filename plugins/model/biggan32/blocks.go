@@ -41,13 +41,13 @@ func (r *relu) backward(dy []float32) []float32 {
 // (nn.UpConv), and the 1×1 shortcut runs before the upsampling, which
 // commutes with it, on a quarter of the positions.
 type gBlock struct {
-	c, px          int
-	bn1, bn2       norm
-	conv1          *nn.UpConv
-	conv2, sc      *nn.Conv
-	n              int
-	upSC, out      []float32
-	dShort, dx, dy []float32
+	c, px      int
+	bn1, bn2   norm
+	conv1      *nn.UpConv
+	conv2, sc  *nn.Conv
+	n          int
+	upSC, out  []float32
+	dShort, dx []float32
 }
 
 // newGBlock registers a block whose batch norms are plain (classes = 0),
@@ -106,21 +106,20 @@ func (b *gBlock) forward(n int, x []float32, cond condition, train bool) []float
 // backward returns the gradient at the block's input and adds the one at
 // its conditioning vectors to dCond (nil when the norms take none).
 func (b *gBlock) backward(dy, dCond []float32) []float32 {
-	// The residual branch overwrites dy; the shortcut needs it too.
-	b.dy = nn.Resize(b.dy, len(dy))
-	copy(b.dy, dy)
+	// The shortcut's upsampling first: the residual branch overwrites dy.
+	small := b.n * b.c * b.px * b.px
+	b.dShort = nn.Resize(b.dShort, small)
+	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, dy, b.dShort)
 
 	// Residual branch.
 	d := b.conv2.Backward(dy, true, true)
 	d = b.bn2.backward(d, dCond)
 	d = b.conv1.Backward(d, true, true)
 	d = b.bn1.backward(d, dCond)
-	b.dx = nn.Resize(b.dx, len(d))
+	b.dx = nn.Resize(b.dx, small)
 	copy(b.dx, d)
 
 	// Shortcut.
-	b.dShort = nn.Resize(b.dShort, len(b.dx))
-	kernels.Upsample2Backward(b.n*b.c, b.px, b.px, b.dy, b.dShort)
 	d = b.sc.Backward(b.dShort, true, true)
 	for i, v := range d {
 		b.dx[i] += v
@@ -194,17 +193,18 @@ func (b *dBlock) forward(n int, x []float32) []float32 {
 // backward returns the input gradient when needX; needW adds weight
 // gradients.
 func (b *dBlock) backward(dy []float32, needX, needW bool) []float32 {
-	// The shortcut's gradient is dy itself; keep a copy, since the branch's
-	// layers overwrite theirs.
-	b.dTmp = nn.Resize(b.dTmp, len(dy))
-	copy(b.dTmp, dy)
-	ds := b.dTmp
-
-	dh := dy
+	// The shortcut's gradient is dy itself. The branch's layers overwrite
+	// their gradient, which is dy only when the block does not pool; then
+	// the shortcut keeps a copy.
+	dh, ds := dy, dy
 	if b.down {
 		b.dPool = nn.Resize(b.dPool, b.n*b.cout*b.px*b.px)
 		kernels.AvgPool2Backward(b.n*b.cout, b.px, b.px, dy, b.dPool)
 		dh = b.dPool
+	} else {
+		b.dTmp = nn.Resize(b.dTmp, len(dy))
+		copy(b.dTmp, dy)
+		ds = b.dTmp
 	}
 	d := b.conv2.Backward(dh, true, needW)
 	d = b.conv1.Backward(d, needX, needW)
